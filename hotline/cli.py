@@ -1,0 +1,122 @@
+"""The `hotline` command: check-config, simulate, serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hotline.errors import HotlineError
+
+
+def _positive(kind: type[int] | type[float]) -> argparse._ActionType:  # noqa: SLF001
+    def parse(text: str) -> int | float:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+
+    return parse
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check-config", help="validate hotline YAML files")
+    check.add_argument("files", nargs="+", metavar="FILE")
+
+    sim = sub.add_parser("simulate", help="run the controller against the PBX simulator")
+    sim.add_argument("--hotline", default="400-100", help="hotline id or YAML path")
+    sim.add_argument("--calls", type=_positive(int), default=100)
+    sim.add_argument("--rate", type=_positive(float), default=10.0, help="calls per minute")
+    sim.add_argument("--operators", type=_positive(int), default=5)
+    sim.add_argument("--aht", type=_positive(float), default=60.0, help="mean talk time, s")
+    sim.add_argument("--patience", type=_positive(float), default=120.0, help="mean, s")
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--speed", type=_positive(float), default=60.0, help="time factor")
+    sim.add_argument("--data-dir", type=Path, default=Path("var"))
+    sim.add_argument("--database-url", default=None, help="default: SQLite in --data-dir")
+    sim.add_argument("--json", type=Path, default=None, metavar="PATH")
+
+    serve = sub.add_parser("serve", help="run the controller against a real Asterisk")
+    serve.add_argument("--hotline", action="append", required=True, help="id or YAML path")
+    serve.add_argument("--data-dir", type=Path, default=Path("var"))
+    return parser
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    from hotline.config import check_config_main
+
+    return check_config_main(list(args.files))
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from hotline.controller.simulate import SimulationOptions, run_simulation
+
+    options = SimulationOptions(
+        hotline=args.hotline,
+        calls=args.calls,
+        rate_per_min=args.rate,
+        operators=args.operators,
+        aht_s=args.aht,
+        patience_s=args.patience,
+        seed=args.seed,
+        speed=args.speed,
+        data_dir=args.data_dir,
+        database_url=args.database_url,
+    )
+    console = Console(stderr=True)
+    columns = (TextColumn("calls ended"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("calls", total=options.calls)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        summary = asyncio.run(run_simulation(options, on_progress))
+    table = Table(title=f"hotline {options.hotline}: {options.calls} simulated calls")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in summary.as_dict().items():
+        table.add_row(key, "-" if value is None else str(value))
+    Console().print(table)
+    if args.json is not None:
+        args.json.write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
+    return 0 if summary.lost == 0 else 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from hotline.controller.serve import serve_forever
+
+    return asyncio.run(serve_forever(args.hotline, args.data_dir, os.environ))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    commands = {"check-config": _check_config, "simulate": _simulate, "serve": _serve}
+    try:
+        return commands[args.command](args)
+    except HotlineError as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""hotline.config: the per-hotline YAML configuration, its model and its loader."""
+
+from hotline.config.errors import ConfigError, ConfigIssue, HotlineNotFoundError
+from hotline.config.loader import (
+    available_hotlines,
+    check_config_main,
+    config_dir,
+    find_hotline,
+    load_hotline,
+)
+from hotline.config.schema import (
+    WEEKDAYS,
+    ChoiceNode,
+    HotlineConfig,
+    Language,
+    MenuConfig,
+    MenuNode,
+    MenuOption,
+    OperatorConfig,
+    QueueConfig,
+    ShiftConfig,
+    Weekday,
+    cross_check,
+)
+
+__all__ = [
+    "WEEKDAYS",
+    "ChoiceNode",
+    "ConfigError",
+    "ConfigIssue",
+    "HotlineConfig",
+    "HotlineNotFoundError",
+    "Language",
+    "MenuConfig",
+    "MenuNode",
+    "MenuOption",
+    "OperatorConfig",
+    "QueueConfig",
+    "ShiftConfig",
+    "Weekday",
+    "available_hotlines",
+    "check_config_main",
+    "config_dir",
+    "cross_check",
+    "find_hotline",
+    "load_hotline",
+]

@@ -1,0 +1,226 @@
+"""Load a hotline's YAML file into a `HotlineConfig`, with file and line in every error.
+
+PyYAML is asked for the node tree first (`compose`), which knows the line of every mapping
+key and sequence item; a field path -> line map built from it turns a pydantic error's `loc`
+into `FILE:LINE: field.path: message`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from hotline.config.errors import ConfigError, ConfigIssue, HotlineNotFoundError
+from hotline.config.schema import DEFER_CROSS_CHECKS, HotlineConfig, Loc, cross_check
+
+CONFIG_DIR_ENV = "HOTLINE_CONFIG_DIR"
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without YAML 1.1's base-60 numbers.
+
+    Plain YAML 1.1 reads `start: 20:00` as the integer 1200 (and `08:00` as a string);
+    here times stay strings and only plain decimal numbers become numbers.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+# (types-PyYAML leaves these methods untyped.)
+_Loader.add_implicit_resolver(  # type: ignore[no-untyped-call]
+    _INT_TAG, re.compile(r"^[-+]?(0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(  # type: ignore[no-untyped-call]
+    _FLOAT_TAG,
+    re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+
+LineMap = dict[Loc, int]
+
+
+def load_hotline(path: str | os.PathLike[str]) -> HotlineConfig:
+    """Read, parse and validate one hotline file; raise `ConfigError` naming file and line."""
+    file = str(path)
+    text = _read(file)
+    data, lines = _parse(file, text)
+    try:
+        config = HotlineConfig.model_validate(data, context={DEFER_CROSS_CHECKS: True})
+    except ValidationError as exc:
+        raise ConfigError(
+            _sorted([_issue_from_pydantic(file, lines, error) for error in exc.errors()])
+        ) from None
+    problems = cross_check(config)
+    if problems:
+        raise ConfigError(_sorted([_issue(file, lines, loc, message) for loc, message in problems]))
+    return config
+
+
+def _read(file: str) -> str:
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([ConfigIssue(file, None, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise ConfigError([ConfigIssue(file, None, "", "is a directory, not a file")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([ConfigIssue(file, None, "", f"not UTF-8 text: {exc.reason}")]) from None
+    except OSError as exc:
+        raise ConfigError([ConfigIssue(file, None, "", f"cannot read: {exc.strerror}")]) from None
+
+
+def _parse(file: str, text: str) -> tuple[object, LineMap]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ConfigError([ConfigIssue(file, 1, "", "the file is empty")])
+        data = loader.construct_document(node)  # type: ignore[no-untyped-call]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        raise ConfigError([ConfigIssue(file, line, "", f"YAML syntax error: {what}")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([ConfigIssue(file, 1, "", f"YAML error: {exc}")]) from None
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+    lines: LineMap = {}
+    duplicates: list[ConfigIssue] = []
+    _map_lines(node, (), lines, duplicates, file)
+    if duplicates:
+        # PyYAML keeps the last of two equal keys without a word; a silent override of a
+        # setting is worse than an error.
+        raise ConfigError(duplicates)
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [ConfigIssue(file, 1, "", "expected a mapping of hotline settings (id, number, ...)")]
+        )
+    return data, lines
+
+
+def _map_lines(
+    node: yaml.Node, path: Loc, lines: LineMap, duplicates: list[ConfigIssue], file: str
+) -> None:
+    # A mapping value's path was already given its key's line; keep that (setdefault).
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = (*path, key)
+            if key in seen:
+                duplicates.append(
+                    ConfigIssue(file, key_node.start_mark.line + 1, _dotted(child), "duplicate key")
+                )
+            seen.add(key)
+            lines[child] = key_node.start_mark.line + 1
+            _map_lines(value_node, child, lines, duplicates, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _map_lines(item, (*path, index), lines, duplicates, file)
+
+
+def _line_of(lines: LineMap, loc: Loc) -> int:
+    """The line of `loc`, or of its nearest ancestor in the file (a missing field's parent)."""
+    for end in range(len(loc), -1, -1):
+        line = lines.get(tuple(loc[:end]))
+        if line is not None:
+            return line
+    return 1
+
+
+def _dotted(loc: Loc) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _issue(file: str, lines: LineMap, loc: Loc, message: str) -> ConfigIssue:
+    return ConfigIssue(file, _line_of(lines, loc), _dotted(loc), message)
+
+
+def _issue_from_pydantic(file: str, lines: LineMap, error: ErrorDetails) -> ConfigIssue:
+    loc: Loc = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        message = "unknown field (check its spelling and indentation)"
+    elif kind == "missing":
+        message = "required field is missing"
+    else:
+        message = error["msg"].removeprefix("Value error, ")
+    return _issue(file, lines, loc, message)
+
+
+def _sorted(issues: list[ConfigIssue]) -> list[ConfigIssue]:
+    return sorted(issues, key=lambda issue: issue.line or 0)
+
+
+# --- finding files ---------------------------------------------------------------------------
+
+
+def config_dir() -> Path:
+    """`$HOTLINE_CONFIG_DIR`, else the repository's `config/` directory."""
+    configured = os.environ.get(CONFIG_DIR_ENV)
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2] / "config"
+
+
+def available_hotlines() -> list[str]:
+    """The ids of the hotline files in `<config dir>/hotlines/`."""
+    return sorted(path.stem for path in (config_dir() / "hotlines").glob("*.yaml"))
+
+
+def find_hotline(id_or_path: str) -> Path:
+    """An existing file path as given, else `<config dir>/hotlines/<id>.yaml`."""
+    given = Path(id_or_path)
+    if given.is_file():
+        return given
+    # Only a plain id is joined to the directory: "../x" must not reach outside it.
+    if _ID_RE.match(id_or_path):
+        candidate = config_dir() / "hotlines" / f"{id_or_path}.yaml"
+        if candidate.is_file():
+            return candidate
+    known = ", ".join(available_hotlines()) or "none"
+    raise HotlineNotFoundError(
+        [
+            ConfigIssue(
+                id_or_path,
+                None,
+                "",
+                f"no such file, and no hotline with this id in {config_dir() / 'hotlines'} "
+                f"(known ids: {known})",
+            )
+        ]
+    )
+
+
+def check_config_main(paths: list[str]) -> int:
+    """`hotline check-config FILE...`: validate each file; 0 if all are valid, else 1."""
+    if not paths:
+        print("usage: hotline check-config FILE|ID...", file=sys.stderr)
+        return 2
+    failed = False
+    for given in paths:
+        try:
+            path = find_hotline(given)
+            config = load_hotline(path)
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            failed = True
+            continue
+        print(
+            f"OK {path} (hotline {config.id}: {len(config.queues)} queues, "
+            f"{len(config.operators)} operators, {len(config.shifts)} shifts)"
+        )
+    return 1 if failed else 0

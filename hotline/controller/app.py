@@ -1,0 +1,126 @@
+"""The composition root: builds every part of the controller once and wires them together.
+
+Nothing else in hotline creates a connection; everything else receives what it uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis.asyncio as redis
+from prometheus_client import CollectorRegistry
+
+from hotline.agi.server import FastAgiServer
+from hotline.ami.client import AmiClient
+from hotline.clock import Clock
+from hotline.config import HotlineConfig
+from hotline.controller.agi_handlers import IvrScripts
+from hotline.controller.dispatcher import Dispatcher
+from hotline.controller.shifts import ShiftKeeper
+from hotline.controller.tracker import CallTracker
+from hotline.metrics import HotlineMetrics, MetricsServer, serve_metrics
+from hotline.queue import Acd
+from hotline.records import CallRecord, RecordStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AmiSettings:
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str = "hotline"
+    secret: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class ControllerSettings:
+    """Where the controller listens and what it connects to. Secrets stay out of repr."""
+
+    redis_url: str
+    database_url: str
+    data_dir: Path
+    ami: AmiSettings = AmiSettings()
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9573
+
+
+class Controller:
+    """FastAGI server, AMI client, dispatcher, shift keepers, records and metrics."""
+
+    def __init__(
+        self,
+        settings: ControllerSettings,
+        hotlines: Mapping[str, HotlineConfig],
+        clock: Clock,
+        present_operators: Mapping[str, set[str]] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.hotlines = dict(hotlines)
+        self.clock = clock
+        self.registry = CollectorRegistry()
+        self.metrics = HotlineMetrics(self.registry)
+        self.redis: redis.Redis = redis.Redis.from_url(settings.redis_url)
+        self.acds = {hid: Acd(self.redis, hid) for hid in self.hotlines}
+        self.store = RecordStore(settings.database_url, settings.data_dir / "spool")
+        self.tracker = CallTracker(clock, self._write_record)
+        self.ami = AmiClient(
+            settings.ami.host,
+            settings.ami.port,
+            settings.ami.username,
+            settings.ami.secret,
+            clock,
+        )
+        self.dispatcher = Dispatcher(self.hotlines, self.acds, self.ami, self.tracker, clock)
+        self.scripts = IvrScripts(
+            self.hotlines, self.acds, self.tracker, clock, self.dispatcher.wake
+        )
+        self.agi = FastAgiServer({"ivr": self.scripts.ivr, "hold": self.scripts.hold}, clock)
+        present = present_operators or {}
+        self.shift_keepers = [
+            ShiftKeeper(h, self.acds[hid], clock, self.dispatcher.wake, present.get(hid))
+            for hid, h in self.hotlines.items()
+        ]
+        self.agi_port: int | None = None
+        self.metrics_server: MetricsServer | None = None
+        self.call_ids: set[str] = set()
+
+    async def _write_record(self, record: CallRecord) -> None:
+        await self.store.write(record)
+        self.metrics.observe_record(record)
+        self.call_ids.add(record.call_id)
+
+    async def start_listeners(self) -> int:
+        """Migrate the database, start the FastAGI and metrics listeners; the FastAGI port."""
+        await asyncio.to_thread(self.store.migrate)
+        self.agi_port = await self.agi.start(self.settings.agi_host, self.settings.agi_port)
+        self.metrics_server = serve_metrics(
+            self.registry, self.settings.metrics_host, self.settings.metrics_port
+        )
+        log.info("FastAGI on %s:%d", self.settings.agi_host, self.agi_port)
+        return self.agi_port
+
+    async def connect(self) -> None:
+        """Connect to AMI and start distributing calls."""
+        await self.ami.connect()
+        self.dispatcher.start()
+        for keeper in self.shift_keepers:
+            await keeper.apply()
+            keeper.start()
+
+    async def stop(self) -> None:
+        for keeper in self.shift_keepers:
+            await keeper.stop()
+        await self.dispatcher.stop()
+        await self.agi.close()
+        await self.ami.close()
+        if self.metrics_server is not None:
+            self.metrics_server.close()
+        await self.redis.aclose()
+        self.store.close()

@@ -1,0 +1,209 @@
+"""`hotline simulate`: the whole controller against the PBX simulator, over real TCP.
+
+The simulator stands where Asterisk would: it runs the shipped dialplan, opens FastAGI
+sessions to the controller and speaks AMI to it. Callers arrive at random (Poisson) at the
+given rate and press digits as the menu asks; operators answer after a ring and talk for an
+exponentially distributed time around the given mean. The figures at the end come from the
+call records as read back from SQL, not from counters kept on the side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import redis.asyncio as redis_async
+
+from hotline.clock import ScaledClock
+from hotline.config import HotlineConfig, find_hotline, load_hotline
+from hotline.controller.app import AmiSettings, Controller, ControllerSettings
+from hotline.controller.private_redis import PrivateRedis
+from hotline.controller.summary import RunSummary, summarise
+from hotline.queue import keys as acd_keys
+from hotline.shifts import on_shift
+from hotline.sim import FixedSounds, SimCall, SimCaller, SimOperator, SimPBX
+from hotline.sim.ami_server import AmiServer
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DIALPLAN = REPO_ROOT / "config" / "asterisk" / "extensions.conf"
+FALLBACK_DIAL = "PJSIP/duty"
+# How long after the last call ended the controller may take to write the last records.
+_RECORD_GRACE_S = 30.0
+
+
+@dataclass(frozen=True)
+class SimulationOptions:
+    hotline: str = "400-100"
+    calls: int = 100
+    rate_per_min: float = 10.0
+    operators: int = 5
+    aht_s: float = 60.0
+    patience_s: float = 120.0
+    seed: int = 1
+    speed: float = 60.0
+    data_dir: Path = Path("var")
+    redis_url: str | None = None
+    database_url: str | None = None
+
+
+def pick_operators(hotline: HotlineConfig, at: float, count: int) -> list[str]:
+    """`count` operators of the shift on at `at`, chosen so every queue is covered if
+    possible, then in the plan's order."""
+    on = on_shift(hotline, at)
+    chosen: list[str] = []
+    uncovered = {q.id for q in hotline.queues}
+    for op in on:
+        if len(chosen) >= count:
+            break
+        serves = {q.id for q in hotline.queues_for(op)}
+        if serves & uncovered:
+            chosen.append(op.id)
+            uncovered -= serves
+    for op in on:
+        if len(chosen) >= count:
+            break
+        if op.id not in chosen:
+            chosen.append(op.id)
+    return chosen
+
+
+def start_of_run(hotline: HotlineConfig) -> float:
+    """10:00 local time today: inside the opening hours of every shipped hotline."""
+    tz = ZoneInfo(hotline.timezone)
+    today = datetime.now(tz).replace(hour=10, minute=0, second=0, microsecond=0)
+    return today.timestamp()
+
+
+class CallerFactory:
+    """Simulated callers for one hotline: language, menu choice, patience."""
+
+    def __init__(self, hotline: HotlineConfig, rng: random.Random, patience_s: float) -> None:
+        self._rng = rng
+        self._patience_s = patience_s
+        self._languages = [str(i + 1) for i in range(len(hotline.languages))]
+        self._choices, self._weights = hotline.menu_choice_weights()
+
+    def caller(self) -> SimCaller:
+        rng = self._rng
+        language = rng.choices(self._languages, weights=[55, 45, 5][: len(self._languages)])[0]
+        choice = rng.choices(self._choices, weights=self._weights)[0]
+        return SimCaller(
+            digits=[language, choice],
+            think_s=rng.uniform(0.5, 3.0),
+            patience_s=rng.expovariate(1.0 / self._patience_s),
+        )
+
+    def number(self) -> str:
+        return f"+7701{self._rng.randrange(10**7):07d}"
+
+
+async def _clear_hotline_keys(url: str, hotline_id: str) -> int:
+    client = redis_async.Redis.from_url(url)
+    try:
+        doomed = [k async for k in client.scan_iter(match=acd_keys.pattern(hotline_id))]
+        if doomed:
+            await client.delete(*doomed)
+        return len(doomed)
+    finally:
+        await client.aclose()
+
+
+async def run_simulation(
+    options: SimulationOptions,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> RunSummary:
+    """Run one simulated stretch of a hotline; the summary read back from SQL."""
+    hotline = load_hotline(find_hotline(options.hotline))
+    rng = random.Random(options.seed)
+    clock = ScaledClock(options.speed, start=start_of_run(hotline))
+    options.data_dir.mkdir(parents=True, exist_ok=True)
+    database_url = options.database_url or f"sqlite:///{options.data_dir / 'hotline.db'}"
+
+    private: PrivateRedis | None = None
+    redis_url = options.redis_url or os.environ.get("REDIS_URL")
+    if redis_url is None:
+        private = PrivateRedis()
+        redis_url = private.start()
+    else:
+        cleared = await _clear_hotline_keys(redis_url, hotline.id)
+        if cleared:
+            log.warning("cleared %d keys of hotline %s in %s", cleared, hotline.id, redis_url)
+
+    present = pick_operators(hotline, clock.now(), options.operators)
+    pbx = SimPBX(clock, DIALPLAN, {"HOTLINE_FALLBACK_DIAL": FALLBACK_DIAL}, FixedSounds(2.0), rng)
+
+    def talk() -> float:
+        return max(5.0, rng.expovariate(1.0 / options.aht_s))
+
+    for op_id in [*present, None]:
+        dial = FALLBACK_DIAL if op_id is None else hotline.operator(op_id).dial
+        pbx.add_operator(dial, SimOperator(ring_s=rng.uniform(2.0, 6.0), talk_s=talk))
+    secret = secrets.token_hex(8)
+    ami_server = AmiServer(pbx, {"hotline": secret}, clock)
+    controller: Controller | None = None
+    try:
+        ami_port = await ami_server.start("127.0.0.1", 0)
+        settings = ControllerSettings(
+            redis_url=redis_url,
+            database_url=database_url,
+            data_dir=options.data_dir,
+            ami=AmiSettings(host="127.0.0.1", port=ami_port, username="hotline", secret=secret),
+            agi_port=0,
+            metrics_port=0,
+        )
+        present_by_hotline = {hotline.id: set(present)}
+        controller = Controller(settings, {hotline.id: hotline}, clock, present_by_hotline)
+        agi_port = await controller.start_listeners()
+        # The dialplan reaches the controller through this global, as a real deployment's
+        # [globals] HOTLINE_AGI does.
+        pbx.setvar(None, "HOTLINE_AGI", f"agi://127.0.0.1:{agi_port}")
+        await controller.connect()
+
+        calls = await _place_calls(pbx, hotline, options, rng, clock, on_progress)
+        await asyncio.gather(*(c.ended for c in calls))
+        await clock.wait_for(controller.tracker.wait_idle(), _RECORD_GRACE_S)
+        stored = await asyncio.to_thread(controller.store.fetch_all)
+        ours = [r for r in stored if r.call_id in controller.call_ids]
+        return summarise(len(calls), ours, hotline.service_level_s)
+    finally:
+        if controller is not None:
+            await controller.stop()
+        await ami_server.close()
+        if private is not None:
+            private.close()
+
+
+async def _place_calls(
+    pbx: SimPBX,
+    hotline: HotlineConfig,
+    options: SimulationOptions,
+    rng: random.Random,
+    clock: ScaledClock,
+    on_progress: Callable[[int, int], None] | None,
+) -> list[SimCall]:
+    factory = CallerFactory(hotline, rng, options.patience_s)
+    calls: list[SimCall] = []
+    ended = 0
+
+    def one_ended(_: object) -> None:
+        nonlocal ended
+        ended += 1
+        if on_progress is not None:
+            on_progress(ended, options.calls)
+
+    for _ in range(options.calls):
+        await clock.sleep(rng.expovariate(options.rate_per_min / 60.0))
+        call = await pbx.place_call(hotline.number, factory.caller(), factory.number())
+        asyncio.ensure_future(call.ended).add_done_callback(one_ended)
+        calls.append(call)
+    return calls

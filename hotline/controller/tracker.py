@@ -1,0 +1,129 @@
+"""The calls in progress, from the first FastAGI visit to the call record.
+
+The tracker is where the two views of a call meet: the FastAGI sessions (the menu, the hold
+visits) and the AMI events (the operator answered, somebody hung up). Every call it starts it
+ends with exactly one record, whatever order those events come in: the first final event
+wins and later ones are ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from hotline.clock import Clock
+from hotline.records import CallRecord, Outcome
+
+log = logging.getLogger(__name__)
+
+RecordSink = Callable[[CallRecord], Awaitable[None]]
+
+
+@dataclass
+class TrackedCall:
+    """What the controller knows about one call that has not ended yet."""
+
+    call_id: str
+    hotline_id: str
+    uniqueid: str
+    channel: str
+    caller: str
+    arrived_at: float
+    language: str | None = None
+    topic: str | None = None
+    queue_id: str | None = None
+    enqueued_at: float | None = None
+    operator_id: str | None = None
+    answered_at: float | None = None
+    path: list[str] = field(default_factory=list)
+
+
+class CallTracker:
+    """Calls in progress by Uniqueid; writes one record per call through `sink`."""
+
+    def __init__(self, clock: Clock, sink: RecordSink) -> None:
+        self._clock = clock
+        self._sink = sink
+        self._by_uniqueid: dict[str, TrackedCall] = {}
+        self._by_call_id: dict[str, TrackedCall] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def __len__(self) -> int:
+        return len(self._by_call_id)
+
+    def start(self, hotline_id: str, uniqueid: str, channel: str, caller: str) -> TrackedCall:
+        """A new call reached the menu. A repeated Uniqueid returns the call already known."""
+        known = self._by_uniqueid.get(uniqueid)
+        if known is not None:
+            return known
+        call = TrackedCall(
+            call_id=uuid.uuid4().hex,
+            hotline_id=hotline_id,
+            uniqueid=uniqueid,
+            channel=channel,
+            caller=caller,
+            arrived_at=self._clock.now(),
+        )
+        self._by_uniqueid[uniqueid] = call
+        self._by_call_id[call.call_id] = call
+        self._idle.clear()
+        return call
+
+    def by_uniqueid(self, uniqueid: str) -> TrackedCall | None:
+        return self._by_uniqueid.get(uniqueid)
+
+    def by_call_id(self, call_id: str) -> TrackedCall | None:
+        return self._by_call_id.get(call_id)
+
+    def calls(self) -> list[TrackedCall]:
+        return list(self._by_call_id.values())
+
+    async def finish(self, call: TrackedCall, outcome: Outcome) -> bool:
+        """End `call` with `outcome` and write its record; False if it had ended already."""
+        if self._by_call_id.pop(call.call_id, None) is None:
+            return False
+        self._by_uniqueid.pop(call.uniqueid, None)
+        try:
+            await self._sink(self._record(call, outcome, self._clock.now()))
+        finally:
+            if not self._by_call_id:
+                self._idle.set()
+        return True
+
+    async def wait_idle(self) -> None:
+        """Return once no call is in progress (every record has been handed over)."""
+        await self._idle.wait()
+
+    @staticmethod
+    def _record(call: TrackedCall, outcome: Outcome, ended: float) -> CallRecord:
+        wait_s = None
+        if call.enqueued_at is not None:
+            wait_end = call.answered_at if call.answered_at is not None else ended
+            wait_s = max(0.0, wait_end - call.enqueued_at)
+        talk_s = None if call.answered_at is None else max(0.0, ended - call.answered_at)
+        return CallRecord(
+            call_id=call.call_id,
+            hotline_id=call.hotline_id,
+            uniqueid=call.uniqueid,
+            caller=call.caller,
+            language=call.language,
+            topic=call.topic,
+            queue_id=call.queue_id,
+            operator_id=call.operator_id,
+            outcome=outcome,
+            arrived_at=_utc(call.arrived_at),
+            enqueued_at=_utc(call.enqueued_at),
+            answered_at=_utc(call.answered_at),
+            ended_at=_utc(ended),
+            wait_s=wait_s,
+            talk_s=talk_s,
+        )
+
+
+def _utc(epoch_s: float | None) -> datetime | None:
+    return None if epoch_s is None else datetime.fromtimestamp(epoch_s, UTC)

@@ -1,0 +1,103 @@
+"""Every Redis key name of one hotline's ACD, in one place.
+
+All keys share the hash tag `{<hotline_id>}` so that a hotline's Lua scripts touch one slot
+and stay atomic on a Redis Cluster. Keys that depend on an id (a call, an operator, a queue)
+are built as `<family prefix><id>`: the scripts receive the family prefixes from here as
+arguments, so no key name is spelled anywhere else (not even in the `.lua` files).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: A finished (done or cancelled) call's hash lives this long for late events and look-ups.
+CALL_TTL_S = 24 * 3600
+
+_FORBIDDEN_IN_HOTLINE_ID = frozenset("{}")
+
+
+@dataclass(frozen=True)
+class AcdKeys:
+    """Key names for hotline `hotline_id`, e.g. `hl:{400-100}:call:<call id>`."""
+
+    hotline_id: str
+
+    def __post_init__(self) -> None:
+        # A brace would end the hash tag early and scatter the hotline over slots.
+        if not self.hotline_id or _FORBIDDEN_IN_HOTLINE_ID & set(self.hotline_id):
+            raise ValueError(f"invalid hotline id for Redis keys: {self.hotline_id!r}")
+
+    @property
+    def prefix(self) -> str:
+        return f"hl:{{{self.hotline_id}}}:"
+
+    # -- fixed keys -------------------------------------------------------------------------
+
+    @property
+    def waiting(self) -> str:
+        """ZSET: every waiting call id, scored by its place (lower is served first)."""
+        return self.prefix + "waiting"
+
+    @property
+    def available(self) -> str:
+        """ZSET: every available operator id, scored by `idle_since_s` (longest idle first)."""
+        return self.prefix + "available"
+
+    @property
+    def operators(self) -> str:
+        """SET: every operator id that ever logged in (for supervisors and gauges)."""
+        return self.prefix + "operators"
+
+    @property
+    def queues(self) -> str:
+        """SET: every queue id seen by an enqueue or a login; `assign` looks at each."""
+        return self.prefix + "queues"
+
+    # -- families keyed by an id ----------------------------------------------------------
+
+    @property
+    def call_prefix(self) -> str:
+        """HASH per call: `call_prefix + call_id`."""
+        return self.prefix + "call:"
+
+    @property
+    def operator_prefix(self) -> str:
+        """HASH per operator: `operator_prefix + op_id`."""
+        return self.prefix + "op:"
+
+    @property
+    def queue_waiting_prefix(self) -> str:
+        """ZSET per queue: that queue's waiting calls, same scores as `waiting`."""
+        return self.prefix + "queue-waiting:"
+
+    @property
+    def queue_available_prefix(self) -> str:
+        """ZSET per queue: available operators serving it, scored by `idle_since_s`."""
+        return self.prefix + "queue-available:"
+
+    def call(self, call_id: str) -> str:
+        return self.call_prefix + call_id
+
+    def operator(self, op_id: str) -> str:
+        return self.operator_prefix + op_id
+
+    def queue_waiting(self, queue_id: str) -> str:
+        return self.queue_waiting_prefix + queue_id
+
+    def queue_available(self, queue_id: str) -> str:
+        return self.queue_available_prefix + queue_id
+
+    # -- what every script receives -------------------------------------------------------
+
+    def script_keys(self) -> list[str]:
+        """KEYS[1..4] of every ACD script (see `lua/lib.lua`)."""
+        return [self.waiting, self.available, self.operators, self.queues]
+
+    def script_prefixes(self) -> list[str]:
+        """ARGV[1..4] of every ACD script: the families the script builds keys from."""
+        return [
+            self.call_prefix,
+            self.operator_prefix,
+            self.queue_waiting_prefix,
+            self.queue_available_prefix,
+        ]

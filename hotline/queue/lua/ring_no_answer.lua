@@ -1,0 +1,26 @@
+-- ring_no_answer(call_id, op_id, at): the operator did not pick up. The call goes back to
+-- waiting with its original score (nobody who came later overtakes it) and the operator is
+-- idle again from `at` (a miss is counted). If the caller hung up meanwhile (cancelled),
+-- only the operator is freed, without a miss. A repeat changes nothing.
+-- Returns the call state after the event, false if the call is unknown.
+local call_id, op_id, at = ARGV[A], ARGV[A + 1], ARGV[A + 2]
+local call_key = P_CALL .. call_id
+local st = redis.call('HMGET', call_key, 'state', 'operator_id', 'queue_id', 'score')
+if not st[1] then
+  return false
+end
+if st[2] ~= op_id then
+  return st[1]
+end
+if st[1] == 'offered' then
+  redis.call('HSET', call_key, 'state', 'waiting', 'operator_id', '')
+  redis.call('HINCRBY', call_key, 'misses', 1)
+  add_waiting(call_id, st[3], st[4])
+  if operator_holds(op_id, call_id) then
+    redis.call('HINCRBY', P_OP .. op_id, 'misses', 1)
+  end
+end
+if operator_holds(op_id, call_id) then
+  release_operator(op_id, at)
+end
+return redis.call('HGET', call_key, 'state')
