@@ -90,7 +90,7 @@ def _parse(file: str, text: str) -> tuple[object, LineMap]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        what = "; ".join(part for part in (exc.context, exc.problem) if part)
         raise ConfigError([ConfigIssue(file, line, "", f"YAML syntax error: {what}")]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([ConfigIssue(file, 1, "", f"YAML error: {exc}")]) from None
@@ -132,13 +132,20 @@ def _map_lines(
             _map_lines(item, (*path, index), lines, duplicates, file)
 
 
-def _line_of(lines: LineMap, loc: Loc) -> int:
-    """The line of `loc`, or of its nearest ancestor in the file (a missing field's parent)."""
-    for end in range(len(loc), -1, -1):
-        line = lines.get(tuple(loc[:end]))
-        if line is not None:
-            return line
-    return 1
+def _locate(lines: LineMap, loc: Loc) -> tuple[int, Loc]:
+    """The line of `loc` in the file, and `loc` as the file spells it.
+
+    Parts of a pydantic `loc` that are not in the file are skipped: a missing field (the
+    last part: its parent's line, the field still named) or a union member's tag in the
+    middle (dropped from the name too).
+    """
+    found: Loc = ()
+    for index, part in enumerate(loc):
+        if (*found, part) in lines:
+            found = (*found, part)
+        elif index == len(loc) - 1:
+            return lines.get(found, 1), (*found, part)
+    return lines.get(found, 1), found
 
 
 def _dotted(loc: Loc) -> str:
@@ -146,7 +153,8 @@ def _dotted(loc: Loc) -> str:
 
 
 def _issue(file: str, lines: LineMap, loc: Loc, message: str) -> ConfigIssue:
-    return ConfigIssue(file, _line_of(lines, loc), _dotted(loc), message)
+    line, spelled = _locate(lines, loc)
+    return ConfigIssue(file, line, _dotted(spelled), message)
 
 
 def _issue_from_pydantic(file: str, lines: LineMap, error: ErrorDetails) -> ConfigIssue:

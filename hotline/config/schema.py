@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -165,6 +166,9 @@ class MenuOption(_Model):
     """What a digit does. Only routing to a topic for now; more targets will come."""
 
     queue_topic: Id
+    # The relative share of callers who pick this option (400-100: social payments 86,
+    # checkpoints 6.8). Routing ignores it; the simulator's default load draws from it.
+    weight: float = Field(default=1.0, ge=0)
 
 
 class ChoiceNode(_Model):
@@ -199,6 +203,12 @@ class ChoiceNode(_Model):
                 raise ValueError(f"option key {key!r} must be one digit 0-9 or '#' ('*' repeats)")
         return value
 
+    @model_validator(mode="after")
+    def _some_weight(self) -> ChoiceNode:
+        if not any(option.weight > 0 for option in self.options.values()):
+            raise ValueError("at least one option needs a weight above 0")
+        return self
+
     def topics(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         """Each topic this node can route to, with its field path inside the node."""
         for digit, option in self.options.items():
@@ -206,6 +216,8 @@ class ChoiceNode(_Model):
         yield ("default_topic",), self.default_topic
 
 
+# One kind for now. When a second arrives this becomes
+# `Annotated[ChoiceNode | AnnouncementNode | ..., Field(discriminator="kind")]`.
 MenuNode = ChoiceNode
 
 
@@ -255,6 +267,9 @@ class HotlineConfig(_Model):
     operators: list[OperatorConfig] = Field(min_length=1)
     # Empty: every operator is on duty at all times.
     shifts: list[ShiftConfig] = []
+    # Local dates on which the hotline is closed all day (the opening window that starts on
+    # that date; a "24/7" hotline is closed from midnight to midnight). Shifts are unaffected.
+    holidays: list[date] = []
 
     @field_validator("timezone")
     @classmethod
@@ -298,6 +313,11 @@ class HotlineConfig(_Model):
         return self.languages[0]
 
     @property
+    def opening_window(self) -> tuple[int, int]:
+        """Like `opening_minutes`, with "24/7" as the whole day (0, 1440)."""
+        return self.opening_minutes or (0, MINUTES_PER_DAY)
+
+    @property
     def opening_minutes(self) -> tuple[int, int] | None:
         """(open, close) in minutes after midnight, close > open; None for 24/7."""
         if self.hours == "24/7":
@@ -305,6 +325,11 @@ class HotlineConfig(_Model):
         start, _, end = self.hours.partition("-")
         opens, closes = minute_of_day(start), minute_of_day(end)
         return opens, closes if closes > opens else closes + MINUTES_PER_DAY
+
+    def menu_choice_weights(self) -> tuple[list[str], list[float]]:
+        """The start node's digits and their weights, for drawing simulated callers' choices."""
+        options = self.menu.nodes[self.menu.start].options
+        return list(options), [option.weight for option in options.values()]
 
     def queue(self, queue_id: str) -> QueueConfig:
         for queue in self.queues:

@@ -140,4 +140,3 @@ class IvrScripts:
             return
         await session.set_variable("HOTLINE_HOLD_S", str(hotline.hold_announce_s))
         await session.set_variable("HOTLINE_NEXT", "hold")
-

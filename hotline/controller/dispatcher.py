@@ -9,6 +9,7 @@ operator becomes free, and on a periodic tick as a safety net.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 
@@ -72,10 +73,8 @@ class Dispatcher:
                 except (AmiError, OSError, ConnectionError) as exc:
                     # Redis or AMI trouble: the calls keep their places; retry on the tick.
                     log.warning("dispatch for %s failed: %s", hotline_id, exc)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await self._clock.wait_for(self._wake.wait(), self._tick_s)
-            except TimeoutError:
-                pass
 
     async def dispatch(self, hotline_id: str) -> int:
         """Connect every call that can be matched now; the number connected."""

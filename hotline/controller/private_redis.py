@@ -20,7 +20,7 @@ from hotline.errors import HotlineError
 _START_TIMEOUT_S = 10.0
 
 
-class RedisUnavailable(HotlineError):
+class RedisUnavailableError(HotlineError):
     """No Redis to use: neither REDIS_URL nor a redis-server binary."""
 
 
@@ -37,7 +37,7 @@ class PrivateRedis:
     def __init__(self, binary: str | None = None) -> None:
         found = binary or shutil.which("redis-server")
         if found is None:
-            raise RedisUnavailable(
+            raise RedisUnavailableError(
                 "no Redis: set REDIS_URL, or install redis-server (apt-get install redis-server)"
             )
         self._binary = found
@@ -56,26 +56,17 @@ class PrivateRedis:
     def start(self, port: int | None = None) -> str:
         for _attempt in range(5):
             self.port = port or _free_port()
+            args = ["--bind", "127.0.0.1", "--port", str(self.port), "--save", ""]
+            args += ["--appendonly", "no", "--dir", str(self._dir), "--loglevel", "warning"]
             self._proc = subprocess.Popen(
-                [
-                    self._binary,
-                    "--bind", "127.0.0.1",
-                    "--port", str(self.port),
-                    "--save", "",
-                    "--appendonly", "no",
-                    "--dir", str(self._dir),
-                    "--daemonize", "no",
-                    "--loglevel", "warning",
-                ],  # fmt: skip
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                [self._binary, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
             if self._wait_until_ours():
                 return self.url
             self.stop()
             if port is not None:
                 break
-        raise RedisUnavailable(f"could not start {self._binary} on a free loopback port")
+        raise RedisUnavailableError(f"could not start {self._binary} on a free loopback port")
 
     def _wait_until_ours(self) -> bool:
         """Poll until our child answers PING as itself; False if it died or another answers."""

@@ -14,7 +14,7 @@ import logging
 import os
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from hotline.config import HotlineConfig, find_hotline, load_hotline
 from hotline.controller.app import AmiSettings, Controller, ControllerSettings
 from hotline.controller.private_redis import PrivateRedis
 from hotline.controller.summary import RunSummary, summarise
-from hotline.queue import keys as acd_keys
+from hotline.queue import AcdKeys
 from hotline.shifts import on_shift
 from hotline.sim import FixedSounds, SimCall, SimCaller, SimOperator, SimPBX
 from hotline.sim.ami_server import AmiServer
@@ -84,21 +84,35 @@ def start_of_run(hotline: HotlineConfig) -> float:
     return today.timestamp()
 
 
+# The IVR's language digits and how often simulated callers choose each language.
+LANGUAGE_DIGITS = {"kk": "1", "ru": "2", "en": "3"}
+LANGUAGE_WEIGHTS = {"kk": 55.0, "ru": 45.0, "en": 5.0}
+# How often a caller presses a digit that is no option before the right one.
+MISDIAL_SHARE = 0.05
+
+
 class CallerFactory:
     """Simulated callers for one hotline: language, menu choice, patience."""
 
     def __init__(self, hotline: HotlineConfig, rng: random.Random, patience_s: float) -> None:
         self._rng = rng
         self._patience_s = patience_s
-        self._languages = [str(i + 1) for i in range(len(hotline.languages))]
+        self._languages = [LANGUAGE_DIGITS[lang] for lang in hotline.languages]
+        self._language_weights = [LANGUAGE_WEIGHTS[lang] for lang in hotline.languages]
+        # The menu options' `weight`s: for 400-100 the topic shares of the field notes.
         self._choices, self._weights = hotline.menu_choice_weights()
+        options = set(self._choices) | {"*"}
+        self._misdial = next((d for d in "987654321" if d not in options), None)
 
     def caller(self) -> SimCaller:
         rng = self._rng
-        language = rng.choices(self._languages, weights=[55, 45, 5][: len(self._languages)])[0]
+        language = rng.choices(self._languages, weights=self._language_weights)[0]
         choice = rng.choices(self._choices, weights=self._weights)[0]
+        digits = [language, choice]
+        if self._misdial is not None and rng.random() < MISDIAL_SHARE:
+            digits = [language, self._misdial, choice]
         return SimCaller(
-            digits=[language, choice],
+            digits=digits,
             think_s=rng.uniform(0.5, 3.0),
             patience_s=rng.expovariate(1.0 / self._patience_s),
         )
@@ -110,7 +124,7 @@ class CallerFactory:
 async def _clear_hotline_keys(url: str, hotline_id: str) -> int:
     client = redis_async.Redis.from_url(url)
     try:
-        doomed = [k async for k in client.scan_iter(match=acd_keys.pattern(hotline_id))]
+        doomed = [k async for k in client.scan_iter(match=AcdKeys(hotline_id).prefix + "*")]
         if doomed:
             await client.delete(*doomed)
         return len(doomed)
@@ -121,6 +135,7 @@ async def _clear_hotline_keys(url: str, hotline_id: str) -> int:
 async def run_simulation(
     options: SimulationOptions,
     on_progress: Callable[[int, int], None] | None = None,
+    before_stop: Callable[[Controller], Awaitable[None]] | None = None,
 ) -> RunSummary:
     """Run one simulated stretch of a hotline; the summary read back from SQL."""
     hotline = load_hotline(find_hotline(options.hotline))
@@ -174,6 +189,8 @@ async def run_simulation(
         await clock.wait_for(controller.tracker.wait_idle(), _RECORD_GRACE_S)
         stored = await asyncio.to_thread(controller.store.fetch_all)
         ours = [r for r in stored if r.call_id in controller.call_ids]
+        if before_stop is not None:
+            await before_stop(controller)
         return summarise(len(calls), ours, hotline.service_level_s)
     finally:
         if controller is not None:

@@ -101,11 +101,11 @@ class CallTracker:
 
     @staticmethod
     def _record(call: TrackedCall, outcome: Outcome, ended: float) -> CallRecord:
-        wait_s = None
+        wait_s = 0.0
         if call.enqueued_at is not None:
             wait_end = call.answered_at if call.answered_at is not None else ended
             wait_s = max(0.0, wait_end - call.enqueued_at)
-        talk_s = None if call.answered_at is None else max(0.0, ended - call.answered_at)
+        talk_s = 0.0 if call.answered_at is None else max(0.0, ended - call.answered_at)
         return CallRecord(
             call_id=call.call_id,
             hotline_id=call.hotline_id,
@@ -116,10 +116,10 @@ class CallTracker:
             queue_id=call.queue_id,
             operator_id=call.operator_id,
             outcome=outcome,
-            arrived_at=_utc(call.arrived_at),
+            arrived_at=datetime.fromtimestamp(call.arrived_at, UTC),
             enqueued_at=_utc(call.enqueued_at),
             answered_at=_utc(call.answered_at),
-            ended_at=_utc(ended),
+            ended_at=datetime.fromtimestamp(ended, UTC),
             wait_s=wait_s,
             talk_s=talk_s,
         )

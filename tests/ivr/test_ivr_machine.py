@@ -1,0 +1,227 @@
+"""The IVR machine driven by event sequences, on the shipped hotlines."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from hotline.config import HotlineConfig
+from hotline.ivr import (
+    CallerHungUp,
+    CollectDigits,
+    DigitsEntered,
+    Enqueue,
+    Event,
+    Finish,
+    IvrMachine,
+    NoInput,
+    Play,
+    PlayFinished,
+    State,
+)
+from hotline.ivr.machine import MAX_REPEATS
+from tests.config.samples import VALID_YAML
+from tests.ivr.drive import run, shipped
+
+ASK_LANGUAGE = CollectDigits("choose-language", "kk", max_digits=1, timeout_s=5.0)
+
+
+def menu(language: str) -> CollectDigits:
+    return CollectDigits("menu-400-100", language, max_digits=1, timeout_s=5.0)
+
+
+@pytest.fixture
+def hq() -> HotlineConfig:
+    return shipped("400-100")
+
+
+def test_language_by_digit_then_topic(hq: HotlineConfig) -> None:
+    machine, actions = run(hq, [DigitsEntered("2"), PlayFinished(), DigitsEntered("1")])
+    assert actions == [
+        ASK_LANGUAGE,
+        Play("greeting-400-100", "ru"),
+        menu("ru"),
+        Enqueue("social-payments-ru", "social-payments", "ru", 0),
+    ]
+    assert (machine.language, machine.topic) == ("ru", "social-payments")
+    assert machine.path == ("language:ru", "main:1")
+    assert machine.state is State.DONE
+
+
+def test_no_input_gives_the_first_language(hq: HotlineConfig) -> None:
+    machine, actions = run(hq, [NoInput(), NoInput(), NoInput()])
+    assert actions == [ASK_LANGUAGE, ASK_LANGUAGE, ASK_LANGUAGE, Play("greeting-400-100", "kk")]
+    assert machine.language == "kk"
+    assert machine.path == ("language:default",)
+
+
+def test_a_language_the_hotline_does_not_offer_is_a_wrong_digit(hq: HotlineConfig) -> None:
+    # 400-100 has no English: 3 is invalid there.
+    _, actions = run(hq, [DigitsEntered("3"), PlayFinished(), DigitsEntered("1")])
+    assert actions == [
+        ASK_LANGUAGE,
+        Play("invalid-choice", "kk"),
+        ASK_LANGUAGE,
+        Play("greeting-400-100", "kk"),
+    ]
+
+
+def test_invalid_digit_then_valid(hq: HotlineConfig) -> None:
+    machine, actions = run(
+        hq,
+        [
+            DigitsEntered("2"),
+            PlayFinished(),
+            DigitsEntered("7"),
+            PlayFinished(),
+            DigitsEntered("2"),
+        ],
+    )
+    assert actions[3:] == [
+        Play("invalid-choice", "ru"),
+        menu("ru"),
+        Enqueue("checkpoints-ru", "checkpoints", "ru", 1),
+    ]
+    assert machine.path == ("language:ru", "main:2")
+
+
+def test_a_digit_interrupting_a_prompt_answers_the_menu(hq: HotlineConfig) -> None:
+    # Regular callers know the menu: a key during the greeting or invalid-choice prompt counts.
+    _, actions = run(hq, [DigitsEntered("1"), DigitsEntered("2")])
+    assert actions[-1] == Enqueue("checkpoints-kk", "checkpoints", "kk", 1)
+    _, actions = run(
+        hq, [DigitsEntered("1"), PlayFinished(), DigitsEntered("9"), DigitsEntered("0")]
+    )
+    assert actions[-2:] == [Play("invalid-choice", "kk"), Enqueue("other-kk", "other", "kk", 0)]
+
+
+def test_star_repeats_without_using_a_try(hq: HotlineConfig) -> None:
+    events: list[Event] = [DigitsEntered("1"), PlayFinished()]
+    events += [DigitsEntered("*"), NoInput(), DigitsEntered("*"), NoInput()]
+    machine, actions = run(hq, events)
+    assert actions[2:] == [menu("kk")] * 5  # two silences of three tries used, still asking
+    assert machine.state is State.MENU
+    assert machine.handle(NoInput()) == Enqueue("other-kk", "other", "kk", 0)
+
+
+def test_star_in_the_language_menu_repeats_it(hq: HotlineConfig) -> None:
+    _, actions = run(hq, [DigitsEntered("*"), DigitsEntered("2")])
+    assert actions == [ASK_LANGUAGE, ASK_LANGUAGE, Play("greeting-400-100", "ru")]
+
+
+def test_endless_star_eventually_counts_as_wrong(hq: HotlineConfig) -> None:
+    events: list[Event] = [DigitsEntered("1"), PlayFinished()]
+    events += [DigitsEntered("*")] * MAX_REPEATS
+    events += [DigitsEntered("*"), PlayFinished()] * 3
+    _, actions = run(hq, events)
+    assert actions[-1] == Enqueue("other-kk", "other", "kk", 0)
+
+
+def test_tries_exhausted_goes_to_an_operator(hq: HotlineConfig) -> None:
+    machine, actions = run(
+        hq,
+        [
+            DigitsEntered("2"),
+            PlayFinished(),
+            NoInput(),
+            DigitsEntered("8"),
+            PlayFinished(),
+            NoInput(),
+        ],
+    )
+    assert actions[-1] == Enqueue("other-ru", "other", "ru", 0)
+    assert machine.path == ("language:ru", "main:default")
+    assert machine.topic == "other"
+
+
+# Each prefix leaves the machine waiting in a different state.
+PREFIXES: dict[State, list[Event]] = {
+    State.LANGUAGE: [],
+    State.LANGUAGE_RETRY: [DigitsEntered("9")],
+    State.GREETING: [DigitsEntered("1")],
+    State.MENU: [DigitsEntered("1"), PlayFinished()],
+    State.MENU_RETRY: [DigitsEntered("1"), PlayFinished(), DigitsEntered("9")],
+}
+
+
+@pytest.mark.parametrize("state", list(PREFIXES))
+def test_hangup_in_any_state_is_abandoned(hq: HotlineConfig, state: State) -> None:
+    machine, _ = run(hq, PREFIXES[state])
+    assert machine.state is state
+    action = machine.handle(CallerHungUp())
+    assert action == Finish("abandoned", f"caller hung up ({state.value})")
+    assert machine.state is State.DONE
+
+
+def test_terminal_actions_repeat(hq: HotlineConfig) -> None:
+    machine, actions = run(hq, [DigitsEntered("1"), DigitsEntered("1")])
+    assert machine.handle(CallerHungUp()) == actions[-1]
+    assert machine.handle(DigitsEntered("2")) == actions[-1]
+    assert machine.start() == actions[-1]
+
+
+def test_events_that_do_not_fit_still_move_the_caller_on(hq: HotlineConfig) -> None:
+    # PlayFinished answering a CollectDigits counts as silence; NoInput ends a Play.
+    _, actions = run(hq, [PlayFinished(), PlayFinished(), PlayFinished(), NoInput()])
+    assert actions[-2:] == [Play("greeting-400-100", "kk"), menu("kk")]
+    machine, _ = run(hq, [DigitsEntered("")])
+    assert machine.state is State.LANGUAGE
+
+
+def test_handle_before_start_starts() -> None:
+    machine = IvrMachine(shipped("109"))
+    assert machine.handle(NoInput()) == CollectDigits("choose-language", "kk", 1, 5.0)
+
+
+def test_english_falls_back_to_the_default_language_queue() -> None:
+    egov = shipped("1414")
+    _, actions = run(egov, [DigitsEntered("3"), PlayFinished(), DigitsEntered("1")])
+    assert actions[-1] == Enqueue("egov-portal-en", "egov-portal", "en", 0)
+    # No English queue for digital signatures: the Kazakh one, the caller still marked "en".
+    _, actions = run(egov, [DigitsEntered("3"), PlayFinished(), DigitsEntered("2")])
+    assert actions[-1] == Enqueue("digital-signature-kk", "digital-signature", "en", 0)
+
+
+def test_109_categories_and_priorities() -> None:
+    city = shipped("109")
+    _, actions = run(city, [DigitsEntered("2"), PlayFinished(), DigitsEntered("2")])
+    assert actions[-1] == Enqueue("incident-ru", "incident", "ru", 2)
+    _, actions = run(city, [DigitsEntered("1"), PlayFinished(), DigitsEntered("5")])
+    assert actions[-1] == Enqueue("gratitude-kk", "gratitude", "kk", -1)
+
+
+def test_without_greeting_the_menu_follows_the_language(hq: HotlineConfig) -> None:
+    quiet = hq.model_copy(update={"menu": hq.menu.model_copy(update={"greeting": None})})
+    _, actions = run(quiet, [DigitsEntered("2")])
+    assert actions == [ASK_LANGUAGE, menu("ru")]
+
+
+def test_a_single_language_hotline_skips_the_language_menu() -> None:
+    data = yaml.safe_load(VALID_YAML)
+    data["languages"] = ["ru"]
+    data["operators"][0]["languages"] = ["ru"]
+    data["queues"] = [{"id": "general-ru", "topic": "general", "language": "ru"}]
+    config = HotlineConfig.model_validate(data)
+    machine, actions = run(config, [DigitsEntered("1")])
+    assert actions == [
+        CollectDigits("menu-test", "ru", 1, 5.0),
+        Enqueue("general-ru", "general", "ru", 0),
+    ]
+    assert machine.path == ("main:1",)
+
+
+@pytest.mark.parametrize("hotline_id", ["1414", "109", "400-100"])
+def test_every_queue_is_reachable_from_the_menu(hotline_id: str) -> None:
+    config = shipped(hotline_id)
+    language_digit = {"kk": "1", "ru": "2", "en": "3"}
+    reached: set[str] = set()
+    for language in config.languages:
+        for digit in config.menu.nodes["main"].options:
+            _, actions = run(
+                config,
+                [DigitsEntered(language_digit[language]), PlayFinished(), DigitsEntered(digit)],
+            )
+            final = actions[-1]
+            assert isinstance(final, Enqueue)
+            reached.add(final.queue_id)
+    assert reached == {queue.id for queue in config.queues}
