@@ -14,15 +14,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import TypeVar
 
 import redis.asyncio as redis
 
-from hotline.controller.private_redis import PrivateRedis
 from hotline.queue import Acd
+from hotline.redis_server import RedisProcess
 
 T = TypeVar("T")
 
@@ -34,9 +36,9 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def run(calls: int, operators: int, queues: int) -> dict[str, dict[str, float]]:
-    server = PrivateRedis()
-    url = server.start()
-    client = redis.Redis.from_url(url)
+    server = RedisProcess(Path(tempfile.mkdtemp(prefix="hotline-bench-")))
+    server.start()
+    client = redis.Redis.from_url(server.url)
     latencies: dict[str, list[float]] = defaultdict(list)
 
     async def timed(name: str, coro: Awaitable[T]) -> T:
@@ -65,7 +67,7 @@ async def run(calls: int, operators: int, queues: int) -> dict[str, dict[str, fl
         elapsed = time.perf_counter() - started
     finally:
         await client.aclose()
-        server.close()
+        server.stop()
     report = {
         name: {
             "p50_ms": round(_percentile(values, 0.50), 3),

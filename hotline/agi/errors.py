@@ -9,7 +9,7 @@ class AgiError(HotlineError):
     """Anything hotline.agi raises on purpose."""
 
 
-class AgiHangup(AgiError):
+class AgiHangup(AgiError):  # noqa: N818 - the name the contract gives it
     """The channel is gone (caller hung up, or a Redirect took it) or the peer went away.
 
     Channel commands cannot run any more; `get_variable`, `set_variable` and `verbose`

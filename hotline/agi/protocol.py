@@ -51,14 +51,14 @@ MAX_COMMAND_BYTES = 2047
 class AgiEnv:
     """The `agi_*` block Asterisk sends first, e.g. (agi/01)::
 
-        agi_network: yes
-        agi_network_script: ivr
-        agi_request: agi://127.0.0.1:4573/ivr
-        agi_channel: Local/s@caller-sim-00000001;1
-        agi_uniqueid: 1795316039.2
-        agi_calleridname: Test Caller
-        agi_accountcode:
-        agi_arg_1: full
+    agi_network: yes
+    agi_network_script: ivr
+    agi_request: agi://127.0.0.1:4573/ivr
+    agi_channel: Local/s@caller-sim-00000001;1
+    agi_uniqueid: 1795316039.2
+    agi_calleridname: Test Caller
+    agi_accountcode:
+    agi_arg_1: full
     """
 
     network_script: str
@@ -274,6 +274,6 @@ def format_command(verb: str, *args: str) -> str:
     if any(c in verb for c in "\r\n\0"):
         raise AgiArgumentError(f"AGI verb with a line break: {verb!r}")
     line = " ".join([verb, *(quote(a) for a in args)])
-    if len(line.encode("utf-8")) + 1 > MAX_COMMAND_BYTES:
+    if len(line.encode("utf-8", errors="replace")) + 1 > MAX_COMMAND_BYTES:
         raise AgiArgumentError(f"AGI command longer than {MAX_COMMAND_BYTES} bytes: {verb} ...")
     return line

@@ -129,7 +129,9 @@ class AgiSession:
     async def get_full_variable(self, expr: str) -> str:
         """Evaluate an expression, e.g. ``${CONTEXT},${EXTEN},${PRIORITY}`` (unset: "")."""
         response = await self._command("GET FULL VARIABLE", expr)
-        return response.data or "" if response.result == "1" else ""
+        if response.result != "1":
+            return ""
+        return response.data or ""
 
     async def exec(self, app: str, *args: str) -> int:
         """Run a dialplan application; its arguments are joined with commas into the
@@ -174,7 +176,8 @@ class AgiSession:
 
     async def _send(self, line: str) -> None:
         try:
-            self._writer.write(line.encode("utf-8") + b"\n")
+            # errors="replace": a lone surrogate must not crash a menu, and cannot be sent
+            self._writer.write(line.encode("utf-8", errors="replace") + b"\n")
             await self._writer.drain()
         except ConnectionError as exc:
             self._gone = True
@@ -238,7 +241,8 @@ class AgiSession:
                 while await self._reader.read(4096):
                     pass
         except TimeoutError:
-            log.warning("%s: Asterisk did not close within %.1f s", self.env.channel, drain_timeout_s)
+            channel = self.env.channel
+            log.warning("%s: Asterisk did not close within %.1f s", channel, drain_timeout_s)
         except ConnectionError:
             pass
         finally:

@@ -100,9 +100,12 @@ class Dispatcher:
             # The caller is gone (hung up between the match and the Redirect): free the
             # operator; the Hangup event ends the call.
             log.info("call %s: redirect to %s failed: %s", a.call_id, operator.id, exc)
+            # Cancel first: a ring-no-answer alone would put the call back in the queue, where
+            # another assign could offer it to a second operator before the cancel.
             now = self._clock.now()
-            await self._acds[hotline_id].ring_no_answer(a.call_id, a.operator_id, now)
             await self._acds[hotline_id].cancel(a.call_id, now)
+            await self._acds[hotline_id].ring_no_answer(a.call_id, a.operator_id, now)
+            self.wake()
             return False
         log.info("call %s -> operator %s (waited %.0f s)", a.call_id, operator.id, a.waited_s)
         return True
@@ -138,11 +141,12 @@ class Dispatcher:
             self.wake()
             return
         if call.enqueued_at is not None:
+            await acd.cancel(call.call_id, now)
             if call.operator_id is not None:
-                # Hung up while the operator's phone rang.
+                # Hung up while the operator's phone rang: free the operator (after the
+                # cancel, so the call cannot be offered again in between).
                 await acd.ring_no_answer(call.call_id, call.operator_id, now)
                 self.wake()
-            await acd.cancel(call.call_id, now)
             await self._tracker.finish(call, Outcome.ABANDONED)
             return
         # Never reached a queue and the menu did not end it: the menu failed and the

@@ -14,6 +14,8 @@ import logging
 import os
 import random
 import secrets
+import shutil
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,9 +27,9 @@ import redis.asyncio as redis_async
 from hotline.clock import ScaledClock
 from hotline.config import HotlineConfig, find_hotline, load_hotline
 from hotline.controller.app import AmiSettings, Controller, ControllerSettings
-from hotline.controller.private_redis import PrivateRedis
 from hotline.controller.summary import RunSummary, summarise
 from hotline.queue import AcdKeys
+from hotline.redis_server import RedisProcess
 from hotline.shifts import on_shift
 from hotline.sim import FixedSounds, SimCall, SimCaller, SimOperator, SimPBX
 from hotline.sim.ami_server import AmiServer
@@ -144,11 +146,13 @@ async def run_simulation(
     options.data_dir.mkdir(parents=True, exist_ok=True)
     database_url = options.database_url or f"sqlite:///{options.data_dir / 'hotline.db'}"
 
-    private: PrivateRedis | None = None
+    private: RedisProcess | None = None
     redis_url = options.redis_url or os.environ.get("REDIS_URL")
     if redis_url is None:
-        private = PrivateRedis()
-        redis_url = private.start()
+        redis_dir = Path(tempfile.mkdtemp(prefix="hotline-redis-"))
+        private = RedisProcess(redis_dir)
+        private.start()
+        redis_url = private.url
     else:
         cleared = await _clear_hotline_keys(redis_url, hotline.id)
         if cleared:
@@ -197,7 +201,8 @@ async def run_simulation(
             await controller.stop()
         await ami_server.close()
         if private is not None:
-            private.close()
+            private.stop()
+            shutil.rmtree(redis_dir, ignore_errors=True)
 
 
 async def _place_calls(

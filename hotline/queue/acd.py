@@ -195,7 +195,7 @@ class Acd:
 def _score(priority: int, at: float) -> int:
     if isinstance(priority, bool) or not 0 <= priority <= PRIORITY_MAX:
         raise InvalidAcdRequestError(f"priority must be in 0..{PRIORITY_MAX}, got {priority!r}")
-    arrival_ms = round(at * 1000)
+    arrival_ms = round(float(_time(at)) * 1000)
     if not 0 <= arrival_ms < _PRIORITY_STEP:
         raise InvalidAcdRequestError(f"arrival time out of range: {at!r}")
     return (PRIORITY_MAX - priority) * _PRIORITY_STEP + arrival_ms

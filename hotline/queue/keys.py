@@ -4,6 +4,9 @@ All keys share the hash tag `{<hotline_id>}` so that a hotline's Lua scripts tou
 and stay atomic on a Redis Cluster. Keys that depend on an id (a call, an operator, a queue)
 are built as `<family prefix><id>`: the scripts receive the family prefixes from here as
 arguments, so no key name is spelled anywhere else (not even in the `.lua` files).
+
+Those per-id keys are not declared in KEYS[] (a script cannot know them in advance); a Redis
+Cluster accepts that because they hash to the same slot as the declared keys, through the tag.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ class DialplanError(SimError):
         self.message = message
 
 
-class NoSuchChannel(SimError):
+class NoSuchChannel(SimError):  # noqa: N818 (the name the AMI server was promised)
     """An AMI-side call named a channel that does not exist (any more)."""
 
     def __init__(self, channel: str) -> None:

@@ -15,7 +15,7 @@ end
 if state == 'waiting' or state == 'offered' or state == 'talking' then
   finish_call(call_key, 'done', at)
 end
-if operator_holds(st[2], call_id) then
+if operator_busy_with(st[2], call_id) then
   release_operator(st[2], at)
 end
 return redis.call('HGET', call_key, 'state')

@@ -54,13 +54,16 @@ local function release_operator(op_id, at)
   end
 end
 
--- Is `op_id` busy (ringing or on a call) with exactly this call?
-local function operator_holds(op_id, call_id)
+-- The operator's state if it is busy (ringing or on a call) with exactly this call, else nil.
+local function operator_busy_with(op_id, call_id)
   if op_id == nil or op_id == false or op_id == '' then
-    return false
+    return nil
   end
   local st = redis.call('HMGET', P_OP .. op_id, 'state', 'call_id')
-  return (st[1] == 'ringing' or st[1] == 'on_call') and st[2] == call_id
+  if (st[1] == 'ringing' or st[1] == 'on_call') and st[2] == call_id then
+    return st[1]
+  end
+  return nil
 end
 
 local function finish_call(call_key, state, at)

@@ -12,15 +12,17 @@ end
 if st[2] ~= op_id then
   return st[1]
 end
+-- Only a ringing operator is concerned: once on the call, a late no-answer is stale.
+local ringing = operator_busy_with(op_id, call_id) == 'ringing'
 if st[1] == 'offered' then
   redis.call('HSET', call_key, 'state', 'waiting', 'operator_id', '')
   redis.call('HINCRBY', call_key, 'misses', 1)
   add_waiting(call_id, st[3], st[4])
-  if operator_holds(op_id, call_id) then
+  if ringing then
     redis.call('HINCRBY', P_OP .. op_id, 'misses', 1)
   end
 end
-if operator_holds(op_id, call_id) then
+if ringing then
   release_operator(op_id, at)
 end
 return redis.call('HGET', call_key, 'state')

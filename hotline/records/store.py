@@ -1,0 +1,164 @@
+"""Call records in SQL (SQLite or PostgreSQL), never lost when the database is down.
+
+A write goes to the database through a synchronous engine in a worker thread
+(`asyncio.to_thread`); writes are serialised by a lock. If the database fails, the record is
+appended to the spool file instead, and the next write that succeeds (or `flush_spool()`)
+inserts the spooled records first, in the same transaction. Inserts ignore a call_id that is
+already stored, so replaying a record twice is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.sql.dml import Insert
+
+from hotline.records.errors import RecordsError
+from hotline.records.models import Base, CallRecordRow
+from hotline.records.record import CallRecord
+from hotline.records.spool import Spool
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: How long a PostgreSQL connection attempt may take before the record is spooled.
+PG_CONNECT_TIMEOUT_S = 5
+
+log = logging.getLogger(__name__)
+_FIELDS = tuple(f.name for f in dataclasses.fields(CallRecord))
+
+
+class RecordStore:
+    """The call records of every hotline in one database, with a spool in `spool_dir`."""
+
+    def __init__(self, url: str, spool_dir: Path) -> None:
+        self._engine = _make_engine(url)
+        self._spool = Spool(spool_dir)
+        # A threading lock, not an asyncio one: writes run in worker threads, and the store
+        # may be used from more than one event loop (tests, CLI).
+        self._lock = threading.Lock()
+
+    @property
+    def spool_path(self) -> Path:
+        return self._spool.path
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (Alembic, no ini file needed)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+        try:
+            with self._engine.begin() as conn:
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+        except SQLAlchemyError as exc:
+            raise RecordsError(f"cannot migrate the call records database: {exc}") from exc
+
+    async def write(self, record: CallRecord) -> bool:
+        """Store a record; True if it reached the database, False if it was spooled.
+
+        Raises `SpoolError` only if neither the database nor the spool took it.
+        """
+        return await asyncio.to_thread(self._write, record)
+
+    async def flush_spool(self) -> int:
+        """Replay the spool; how many records it held (all now stored).
+
+        Raises `RecordsError` if the database is still unavailable (the spool is kept).
+        """
+        return await asyncio.to_thread(self._flush)
+
+    def pending_count(self) -> int:
+        """How many records wait in the spool."""
+        with self._lock:
+            return len(self._spool.read())
+
+    def fetch_all(self) -> list[CallRecord]:
+        """Every stored record, in insertion order."""
+        try:
+            with self._engine.connect() as conn:
+                rows = conn.execute(select(CallRecordRow).order_by(CallRecordRow.id)).all()
+        except SQLAlchemyError as exc:
+            raise RecordsError(f"cannot read call records: {exc}") from exc
+        return [_to_record(row) for row in rows]
+
+    def count(self) -> int:
+        """How many records are stored (the spool not included)."""
+        try:
+            with self._engine.connect() as conn:
+                return int(conn.execute(select(func.count(CallRecordRow.id))).scalar_one())
+        except SQLAlchemyError as exc:
+            raise RecordsError(f"cannot count call records: {exc}") from exc
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _write(self, record: CallRecord) -> bool:
+        with self._lock:
+            pending = self._spool.read()
+            try:
+                self._insert([*pending, record])
+            except SQLAlchemyError as exc:
+                log.warning("database unavailable, spooling call %s: %s", record.call_id, exc)
+                self._spool.append(record)
+                return False
+            if pending:
+                log.info("replayed %d spooled call record(s)", len(pending))
+                self._spool.clear()
+            return True
+
+    def _flush(self) -> int:
+        with self._lock:
+            pending = self._spool.read()
+            if not pending:
+                return 0
+            try:
+                self._insert(pending)
+            except SQLAlchemyError as exc:
+                raise RecordsError(f"database still unavailable: {exc}") from exc
+            self._spool.clear()
+            return len(pending)
+
+    def _insert(self, records: Sequence[CallRecord]) -> None:
+        rows = [_to_row(r) for r in records]
+        with self._engine.begin() as conn:
+            conn.execute(self._insert_ignoring_duplicates(), rows)
+
+    def _insert_ignoring_duplicates(self) -> Insert:
+        table = Base.metadata.tables[CallRecordRow.__tablename__]
+        if self._engine.dialect.name == "postgresql":
+            return postgresql.insert(table).on_conflict_do_nothing(index_elements=["call_id"])
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["call_id"])
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        if url.startswith("postgresql"):
+            return create_engine(
+                url,
+                pool_pre_ping=True,
+                connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+            )
+        if url.startswith("sqlite"):
+            return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise RecordsError(f"bad call records URL: {exc}") from exc
+    raise RecordsError("call records URL must be sqlite:///... or postgresql+psycopg://...")
+
+
+def _to_row(record: CallRecord) -> dict[str, Any]:
+    row = {name: getattr(record, name) for name in _FIELDS}
+    row["outcome"] = str(record.outcome)
+    return row
+
+
+def _to_record(row: Any) -> CallRecord:
+    return CallRecord(**{name: getattr(row, name) for name in _FIELDS})
