@@ -47,22 +47,39 @@ class Dispatcher:
         self._tick_s = tick_s
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # AMI events of one call must be handled in the order they came (DialEnd ANSWER
+        # before the Hangup that ends the talk), so they go through one queue and one task.
+        self._events: asyncio.Queue[AmiMessage] = asyncio.Queue()
+        self._events_task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Something changed (a call waits, an operator is free): look for matches now."""
         self._wake.set()
 
     def start(self) -> None:
-        self._ami.on_event("DialEnd", self._on_dial_end)
-        self._ami.on_event("Hangup", self._on_hangup)
+        self._ami.on_event("DialEnd", self._events.put_nowait)
+        self._ami.on_event("Hangup", self._events.put_nowait)
         self._ami.on_reconnect(self.resync)
         self._task = asyncio.create_task(self._run(), name="dispatcher")
+        self._events_task = asyncio.create_task(self._follow_calls(), name="call-events")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        for task in (self._task, self._events_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._task = self._events_task = None
+
+    async def _follow_calls(self) -> None:
+        """Handle the AMI events of the calls in progress, one at a time, in order."""
+        handlers = {"dialend": self._on_dial_end, "hangup": self._on_hangup}
+        while True:
+            message = await self._events.get()
+            try:
+                await handlers[message.name.lower()](message)
+            except Exception:
+                # One bad event (or Redis hiccup) must not stop the following of all calls.
+                log.exception("handling %s failed", message.name)
 
     async def _run(self) -> None:
         while True:

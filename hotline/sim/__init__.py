@@ -4,6 +4,7 @@ SimPBX speaks FastAGI to our server over TCP and exposes the AMI-facing interfac
 hotline.sim.ami_server serves byte-compatibly with the reference captures.
 """
 
+from hotline.sim.ami_server import AmiServer
 from hotline.sim.errors import DialplanError, NoSuchChannel, SimError
 from hotline.sim.events import Headers, OriginateResult, originate_response
 from hotline.sim.pbx import SimPBX
@@ -11,6 +12,7 @@ from hotline.sim.people import CallSummary, SimCall, SimCaller, SimOperator
 from hotline.sim.sounds import FixedSounds, SoundLibrary
 
 __all__ = [
+    "AmiServer",
     "CallSummary",
     "DialplanError",
     "FixedSounds",

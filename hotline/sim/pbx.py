@@ -1,0 +1,381 @@
+"""SimPBX: our stand-in for Asterisk 22, running config/asterisk/extensions.conf.
+
+Time comes only from the injected clock. Events go to subscribers as ordered AMI headers
+(hotline.sim.events); hotline.sim.ami_server turns them into AMI bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from hotline.clock import Clock
+from hotline.sim.channel import STATE_RING, STATE_UP, Party, SimChannel
+from hotline.sim.dialplan import Dialplan, load_dialplan, substitute
+from hotline.sim.errors import NoSuchChannel
+from hotline.sim.events import (
+    CALL,
+    Headers,
+    OriginateResult,
+    channel_event,
+    core_show_channel,
+    global_varset,
+    hangup,
+    varset,
+)
+from hotline.sim.pbx_calls import CallTracker
+from hotline.sim.people import SimCall, SimCaller, SimOperator
+from hotline.sim.sounds import SoundLibrary
+
+log = logging.getLogger("hotline.sim.pbx")
+
+Listener = Callable[[Headers], None]
+
+
+class SimPBX:
+    """Channels, dialplan, FastAGI, music on hold, Dial, Redirect and Hangup."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        dialplan_path: Path,
+        globals_override: dict[str, str],
+        sounds: SoundLibrary,
+        rng: random.Random,
+    ) -> None:
+        self._clock = clock
+        self._sounds = sounds
+        self._rng = rng
+        self.dialplan: Dialplan = load_dialplan(Path(dialplan_path))
+        self._globals = {**self.dialplan.globals, **globals_override}
+        self._channels: dict[str, SimChannel] = {}
+        self._listeners: list[Listener] = []
+        self._operators: dict[str, SimOperator] = {}
+        self._operators_in_use: set[str] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._name_counter = 0
+        self._uniqueid_counter = 0
+        self._started_at = clock.now()
+        self.calls = CallTracker(self)
+
+    # --- what AgiHost and the applications use -------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def sounds(self) -> SoundLibrary:
+        return self._sounds
+
+    @property
+    def rng(self) -> random.Random:
+        return self._rng
+
+    def emit(self, event: Headers) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def channel_var(self, channel: SimChannel, name: str) -> str | None:
+        """A variable, builtin or function as the dialplan and AGI see it."""
+        target = channel.redirect_to  # a pending Redirect already shows (agi/08a)
+        builtins = {
+            "CHANNEL": channel.name,
+            "UNIQUEID": channel.uniqueid,
+            "CONTEXT": target[0] if target else channel.context,
+            "EXTEN": target[1] if target else channel.exten,
+            "PRIORITY": target[2] if target else str(channel.priority),
+            "EPOCH": str(int(self._clock.now())),
+            "CALLERID(num)": channel.cid_num,
+            "CALLERID(name)": channel.cid_name,
+            "CALLERID(all)": _callerid_all(channel.cid_name, channel.cid_num),
+        }
+        # pbx_retrieve_variable: builtins first, then the channel's, then globals
+        if name in builtins:
+            return builtins[name]
+        if name in channel.variables:
+            return channel.variables[name]
+        return self._globals.get(name)
+
+    def set_channel_var(self, channel: SimChannel, name: str, value: str) -> None:
+        if name in ("CALLERID(num)", "CALLERID(name)"):
+            if name == "CALLERID(num)":
+                channel.cid_num = value
+            else:
+                channel.cid_name = value
+            self.emit(
+                channel_event(
+                    "NewCallerid",
+                    CALL,
+                    channel,
+                    ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)"),
+                )
+            )
+            return
+        if value:
+            channel.variables[name] = value
+        else:
+            channel.variables.pop(name, None)  # Set(X=) unsets X but still says VarSet
+        self.emit(varset(channel, name, value))
+
+    def expand(self, channel: SimChannel, text: str) -> str:
+        return substitute(text, lambda name: self.channel_var(channel, name))
+
+    def answer(self, channel: SimChannel) -> None:
+        if channel.state != STATE_UP:
+            channel.state = STATE_UP
+            self.emit(channel_event("Newstate", CALL, channel))
+
+    def start_moh(self, channel: SimChannel, moh_class: str) -> None:
+        self.stop_moh(channel)
+        channel.moh_class = moh_class
+        self.emit(channel_event("MusicOnHoldStart", CALL, channel, ("Class", moh_class)))
+
+    def stop_moh(self, channel: SimChannel) -> None:
+        if channel.moh_class is not None:
+            channel.moh_class = None
+            self.emit(channel_event("MusicOnHoldStop", CALL, channel))
+
+    def input_started(self, channel: SimChannel, prompt_end_at: float) -> None:
+        self.calls.input_started(channel, prompt_end_at)
+
+    def hold_started(self, channel: SimChannel) -> None:
+        self.calls.hold_started(channel)
+
+    def hold_stopped(self, channel: SimChannel) -> None:
+        self.calls.hold_stopped(channel)
+
+    def call_answered(self, caller: SimChannel, operator_dial: str) -> None:
+        self.calls.answered(caller, operator_dial)
+
+    def operator_hung_up(self, caller: SimChannel) -> None:
+        self.calls.operator_hung_up(caller)
+
+    def hang_up(self, channel: SimChannel, cause: int, by: Party) -> None:
+        channel.request_hangup(cause, by)
+
+    # --- channels -------------------------------------------------------------------
+
+    def new_channel(
+        self,
+        prefix: str,
+        context: str,
+        exten: str,
+        *,
+        linkedid: str | None = None,
+        cid: tuple[str, str] = ("", ""),
+        connected: tuple[str, str] = ("", ""),
+    ) -> SimChannel:
+        """Create `<prefix>-<8 hex digits>` and emit Newchannel."""
+        self._name_counter += 1
+        self._uniqueid_counter += 1
+        now = self._clock.now()
+        uniqueid = f"{int(now)}.{self._uniqueid_counter}"
+        channel = SimChannel(
+            name=f"{prefix}-{self._name_counter:08x}",
+            uniqueid=uniqueid,
+            linkedid=linkedid or uniqueid,
+            created_at=now,
+            context=context,
+            exten=exten,
+            cid_num=cid[0],
+            cid_name=cid[1],
+            connected_num=connected[0],
+            connected_name=connected[1],
+        )
+        self._channels[channel.name] = channel
+        self.emit(channel_event("Newchannel", CALL, channel))
+        return channel
+
+    def finish_channel(self, channel: SimChannel, cause: int) -> None:
+        """Emit Hangup and forget the channel (once)."""
+        if not channel.alive:
+            return
+        channel.alive = False
+        channel.hangup_cause = cause if channel.hangup_cause is None else channel.hangup_cause
+        self.stop_moh(channel)
+        self.emit(hangup(channel, cause))
+        self._channels.pop(channel.name, None)
+        self.calls.channel_ended(channel, cause)
+
+    def run(self, channel: SimChannel) -> asyncio.Task[Any]:
+        from hotline.sim.runner import run_dialplan  # runner imports the apps, which need us
+
+        return self.spawn(run_dialplan(self, channel))
+
+    # --- operators ------------------------------------------------------------------
+
+    def add_operator(self, dial: str, operator: SimOperator) -> None:
+        """A softphone reachable as `dial` ("PJSIP/op101" or "PJSIP/+7701...@trunk")."""
+        self._operators[dial] = operator
+
+    def dial_target(self, dialstring: str) -> tuple[SimOperator, str] | None:
+        """The operator behind a dial string and its channel-name prefix."""
+        operator = self._operators.get(dialstring)
+        if operator is None or "/" not in dialstring:
+            return None
+        tech, resource = dialstring.split("/", 1)
+        return operator, f"{tech}/{resource.split('@', 1)[1] if '@' in resource else resource}"
+
+    def operator_in_use(self, dial: str) -> bool:
+        return dial in self._operators_in_use
+
+    def set_operator_in_use(self, dial: str, in_use: bool) -> None:
+        if in_use:
+            self._operators_in_use.add(dial)
+        else:
+            self._operators_in_use.discard(dial)
+
+    # --- calls ----------------------------------------------------------------------
+
+    async def place_call(
+        self, exten: str, caller: SimCaller, callerid_num: str, callerid_name: str = ""
+    ) -> SimCall:
+        """A call from the trunk into [hotline-in] at `exten`."""
+        channel = self._inbound_channel(exten, callerid_num, callerid_name)
+        call = self.calls.track(channel, caller)
+        self.run(channel)
+        return call
+
+    def _inbound_channel(self, exten: str, cid_num: str, cid_name: str) -> SimChannel:
+        self._name_counter += 1
+        self._uniqueid_counter += 1
+        now = self._clock.now()
+        uniqueid = f"{int(now)}.{self._uniqueid_counter}"
+        channel = SimChannel(
+            name=f"PJSIP/trunk-{self._name_counter:08x}",
+            uniqueid=uniqueid,
+            linkedid=uniqueid,
+            created_at=now,
+            context="hotline-in",
+            exten=exten,
+            state=STATE_RING,
+            cid_num=cid_num,
+            cid_name=cid_name,
+            dnid=exten,
+        )
+        self._channels[channel.name] = channel
+        self.emit(channel_event("Newchannel", CALL, channel))
+        return channel
+
+    def caller_hangs_up(self, channel: str) -> bool:
+        """The remote party of `channel` hangs up (a BYE from the trunk)."""
+        found = self._channels.get(channel)
+        if found is None:
+            return False
+        self.emit(channel_event("HangupRequest", CALL, found, ("Cause", "16")))
+        found.request_hangup(16, "caller")
+        return True
+
+    async def close(self) -> None:
+        """Hang up every channel and wait for their tasks (end of a test or a run)."""
+        for channel in list(self._channels.values()):
+            channel.request_hangup(16, "system")
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # --- the AMI-facing interface ---------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def channel_snapshots(self) -> list[Headers]:
+        """CoreShowChannel items (newest channel first, as Asterisk lists them)."""
+        now = self._clock.now()
+        return [core_show_channel(c, now) for c in reversed(self._channels.values())]
+
+    def has_channel(self, name: str) -> bool:
+        return name in self._channels
+
+    def _channel(self, name: str) -> SimChannel:
+        channel = self._channels.get(name)
+        if channel is None:
+            raise NoSuchChannel(name)
+        return channel
+
+    async def originate(
+        self,
+        channel: str,
+        *,
+        context: str | None,
+        exten: str | None,
+        priority: str | None,
+        application: str | None,
+        data: str | None,
+        variables: list[tuple[str, str]],
+        caller_id: str | None,
+        timeout_ms: int,
+    ) -> OriginateResult:
+        from hotline.sim.originate import originate
+
+        return await originate(
+            self,
+            channel,
+            context=context,
+            exten=exten,
+            priority=priority,
+            application=application,
+            data=data,
+            variables=variables,
+            caller_id=caller_id,
+            timeout_ms=timeout_ms,
+        )
+
+    def redirect(self, channel: str, context: str, exten: str, priority: str) -> bool:
+        found = self._channels.get(channel)
+        if found is None or not found.runs_dialplan:
+            return False
+        found.request_redirect(context, exten, priority)
+        return True
+
+    def hangup(self, channel: str, cause: int) -> bool:
+        found = self._channels.get(channel)
+        if found is None:
+            return False
+        # the SoftHangupRequest says 16 whatever the cause; Hangup carries it (ami/15)
+        self.emit(channel_event("SoftHangupRequest", CALL, found, ("Cause", "16")))
+        found.request_hangup(cause, "system")
+        return True
+
+    def getvar(self, channel: str | None, name: str) -> str | None:
+        if channel is None:
+            return self._globals.get(name)
+        return self.channel_var(self._channel(channel), name)
+
+    def setvar(self, channel: str | None, name: str, value: str) -> None:
+        if channel is None:
+            self._globals[name] = value
+            self.emit(global_varset(name, value))
+            return
+        self.set_channel_var(self._channel(channel), name, value)
+
+    def uptime_s(self) -> float:
+        return self._clock.now() - self._started_at
+
+
+def _callerid_all(name: str, num: str) -> str:
+    """ast_callerid_merge: `"name" <num>`, or whichever part there is."""
+    if name and num:
+        return f'"{name}" <{num}>'
+    return name or num

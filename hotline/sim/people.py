@@ -1,0 +1,77 @@
+"""The simulated people: callers on the trunk and operators on softphones.
+
+A caller answers each input read of the IVR with the next entry of its script and gives
+up after `patience_s` on hold; an operator rings, answers, talks and hangs up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hotline.sim.channel import Party
+
+DTMF_DURATION_S = 0.150  # SendDTMF(digits,250,150) as in the reference captures
+DTMF_GAP_S = 0.250
+
+
+@dataclass(frozen=True)
+class SimCaller:
+    """`digits`: one entry per input read ("" presses nothing); `think_s` after the
+    prompt ends; hangs up when the total time on hold exceeds `patience_s`."""
+
+    digits: list[str]
+    think_s: float
+    patience_s: float
+
+
+@dataclass(frozen=True)
+class SimOperator:
+    """A softphone: rings `ring_s` (None: never answers), then talks `talk_s()` seconds."""
+
+    ring_s: float | None
+    talk_s: Callable[[], float]
+
+
+@dataclass(frozen=True)
+class CallSummary:
+    """How a call ended. `hung_up_by` is the party whose hangup ended it."""
+
+    hung_up_by: Party
+    cause: int
+    cause_txt: str
+    arrived_at: float
+    answered_at: float | None
+    ended_at: float
+    operator: str | None
+
+
+@dataclass
+class SimCall:
+    """A call placed with SimPBX.place_call; `await call.ended` gives its CallSummary."""
+
+    channel: str
+    uniqueid: str
+    ended: asyncio.Future[CallSummary]
+
+
+class CallerScript:
+    """Which digits the caller presses next, and how long it has been on hold."""
+
+    def __init__(self, caller: SimCaller) -> None:
+        self.caller = caller
+        self._entries = deque(caller.digits)
+        self.pressing = False
+        self.hold_total_s = 0.0
+        self.hold_since: float | None = None
+
+    def next_entry(self) -> str | None:
+        """The digits to press for a new input read, or None (busy pressing, or done)."""
+        if self.pressing or not self._entries:
+            return None
+        return self._entries.popleft()
+
+    def patience_left_s(self) -> float:
+        return self.caller.patience_s - self.hold_total_s
