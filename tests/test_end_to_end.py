@@ -78,3 +78,11 @@ async def test_simulated_calls_end_in_records_and_metrics(redis_url: str, tmp_pa
     assert answered == summary.answered
     wait_count = metrics[("hotline_wait_seconds_count", (("hotline", "400-100"),))]
     assert wait_count >= summary.answered
+    assert metrics[("hotline_calls_offered_total", (("hotline", "400-100"),))] == 12
+    # Three operators staffed: the gauges count them, whatever state each is in now.
+    states = [
+        value
+        for (name, labels), value in metrics.items()
+        if name == "hotline_operators" and ("hotline", "400-100") in labels
+    ]
+    assert sum(states) == 3

@@ -25,8 +25,12 @@ from hotline.controller.tracker import CallTracker
 from hotline.metrics import HotlineMetrics, MetricsServer, serve_metrics
 from hotline.queue import Acd
 from hotline.records import CallRecord, RecordStore
+from hotline.tasks import stop_task
 
 log = logging.getLogger(__name__)
+
+# How often the gauges (waiting calls, operators by state) are refreshed, in seconds.
+GAUGE_PERIOD_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,9 @@ class Controller:
         self.redis: redis.Redis = redis.Redis.from_url(settings.redis_url)
         self.acds = {hid: Acd(self.redis, hid) for hid in self.hotlines}
         self.store = RecordStore(settings.database_url, settings.data_dir / "spool")
-        self.tracker = CallTracker(clock, self._write_record)
+        self.tracker = CallTracker(
+            clock, self._write_record, lambda call: self.metrics.offered(call.hotline_id)
+        )
         self.ami = AmiClient(
             settings.ami.host,
             settings.ami.port,
@@ -88,6 +94,7 @@ class Controller:
             for hid, h in self.hotlines.items()
         ]
         self.agi_port: int | None = None
+        self._gauges_task: asyncio.Task[None] | None = None
         self.metrics_server: MetricsServer | None = None
         self.call_ids: set[str] = set()
 
@@ -113,8 +120,21 @@ class Controller:
         for keeper in self.shift_keepers:
             await keeper.apply()
             keeper.start()
+        self._gauges_task = asyncio.create_task(self._publish_gauges(), name="gauges")
+
+    async def _publish_gauges(self) -> None:
+        """Keep the waiting-calls and operator-state gauges current for /metrics."""
+        while True:
+            for hotline_id, acd in self.acds.items():
+                try:
+                    self.metrics.set_waiting(hotline_id, await acd.waiting_count())
+                    self.metrics.set_operator_states(hotline_id, await acd.operator_states())
+                except (OSError, ConnectionError, redis.RedisError) as exc:
+                    log.warning("gauges for %s not updated: %s", hotline_id, exc)
+            await self.clock.sleep(GAUGE_PERIOD_S)
 
     async def stop(self) -> None:
+        await stop_task(self._gauges_task)
         for keeper in self.shift_keepers:
             await keeper.stop()
         await self.dispatcher.stop()

@@ -20,6 +20,7 @@ from hotline.config import HotlineConfig
 from hotline.controller.tracker import CallTracker, TrackedCall
 from hotline.queue import Acd, Assignment
 from hotline.records import Outcome
+from hotline.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,8 @@ class Dispatcher:
         self._events_task = asyncio.create_task(self._follow_calls(), name="call-events")
 
     async def stop(self) -> None:
-        for task in (self._task, self._events_task):
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        await stop_task(self._task)
+        await stop_task(self._events_task)
         self._task = self._events_task = None
 
     async def _follow_calls(self) -> None:

@@ -10,6 +10,7 @@ from hotline.clock import Clock
 from hotline.config import HotlineConfig
 from hotline.queue import Acd
 from hotline.shifts import next_change_s, on_shift
+from hotline.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,8 @@ class ShiftKeeper:
         self._task = asyncio.create_task(self._run(), name=f"shifts-{self._hotline.id}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         while True:

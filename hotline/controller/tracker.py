@@ -45,9 +45,15 @@ class TrackedCall:
 class CallTracker:
     """Calls in progress by Uniqueid; writes one record per call through `sink`."""
 
-    def __init__(self, clock: Clock, sink: RecordSink) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        sink: RecordSink,
+        on_new_call: Callable[[TrackedCall], None] | None = None,
+    ) -> None:
         self._clock = clock
         self._sink = sink
+        self._on_new_call = on_new_call
         self._by_uniqueid: dict[str, TrackedCall] = {}
         self._by_call_id: dict[str, TrackedCall] = {}
         self._idle = asyncio.Event()
@@ -72,6 +78,8 @@ class CallTracker:
         self._by_uniqueid[uniqueid] = call
         self._by_call_id[call.call_id] = call
         self._idle.clear()
+        if self._on_new_call is not None:
+            self._on_new_call(call)
         return call
 
     def by_uniqueid(self, uniqueid: str) -> TrackedCall | None:
