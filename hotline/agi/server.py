@@ -16,6 +16,7 @@ from hotline.agi.errors import AgiError, AgiHangup
 from hotline.agi.protocol import parse_env
 from hotline.agi.session import AgiSession
 from hotline.clock import Clock
+from hotline.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +79,19 @@ class FastAgiServer:
 
     async def close(self) -> None:
         """Stop listening, give running sessions `close_timeout_s`, then cancel them."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()  # stop accepting; wait_closed() below, once sessions are over
         pending = set(self._sessions)
-        if not pending:
-            return
-        _, still_running = await asyncio.wait(pending, timeout=self._close_timeout_s)
-        for task in still_running:
-            task.cancel()
-        if still_running:
-            log.warning("FastAGI close: cancelled %d session(s)", len(still_running))
-            await asyncio.wait(still_running)
+        if pending:
+            _, still_running = await asyncio.wait(pending, timeout=self._close_timeout_s)
+            if still_running:
+                log.warning("FastAGI close: cancelling %d session(s)", len(still_running))
+            for task in still_running:
+                await stop_task(task)
+        if server is not None:
+            # Python 3.12.1+ waits here for every connection to close: done by now.
+            await server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
