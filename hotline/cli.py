@@ -62,8 +62,10 @@ def _check_config(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    from hotline.config import find_hotline, load_hotline
     from hotline.controller.simulate import SimulationOptions, run_simulation
 
+    load_hotline(find_hotline(args.hotline))  # a bad --hotline fails before the progress bar
     options = SimulationOptions(
         hotline=args.hotline,
         calls=args.calls,

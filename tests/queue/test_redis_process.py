@@ -54,3 +54,10 @@ def test_restart_keeps_the_port_and_optionally_the_data(tmp_path: Path) -> None:
             assert client.get("k") is None
     finally:
         server.stop()
+
+
+def test_a_missing_redis_server_says_what_to_install(tmp_path: Path) -> None:
+    server = RedisProcess(tmp_path, executable=str(tmp_path / "no-such-redis-server"))
+    with pytest.raises(RedisProcessError, match=r"set REDIS_URL, or install redis-server"):
+        server.start()
+    assert not server.running
