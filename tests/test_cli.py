@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,10 @@ def test_simulate_writes_the_json_summary(
     args += ["--operators", "3", "--aht", "20", "--speed", "300", "--seed", "3"]
     args += ["--data-dir", str(tmp_path / "data"), "--json", str(out)]
 
-    assert main(args) == 0
+    # In a thread of its own: main() calls asyncio.run(), which would otherwise replace (and
+    # orphan, unclosed) the event loop pytest-asyncio keeps for this thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(main, args).result() == 0
 
     summary = json.loads(out.read_text())
     assert set(summary) >= SUMMARY_KEYS

@@ -17,7 +17,7 @@ from hotline.config import HotlineConfig
 from hotline.controller.tracker import CallTracker, TrackedCall
 from hotline.ivr.actions import Action, CollectDigits, Enqueue, Finish, Hangup, Play
 from hotline.ivr.events import CallerHungUp, DigitsEntered, Event, NoInput, PlayFinished
-from hotline.ivr.machine import IvrMachine
+from hotline.ivr.machine import IvrMachine, State
 from hotline.queue import Acd
 from hotline.records import Outcome
 
@@ -61,12 +61,39 @@ class IvrScripts:
         hotline = self._hotline(session)
         env = session.env
         call = self._tracker.start(hotline.id, env.uniqueid, env.channel, env.callerid)
+        try:
+            await self._run_menu(session, hotline, call)
+        except Exception:
+            # The FastAGI server now sends the caller to the fallback group. If the failure
+            # came after the ACD took the call (a lost Redis reply, a failed SET VARIABLE),
+            # the dispatcher would offer it to an operator and Redirect the caller out of
+            # the duty group's call: withdraw it, and let the record say `failed` (it did
+            # not wait in a queue) rather than `abandoned`.
+            if call.enqueued_at is not None:
+                call.enqueued_at = None
+                try:
+                    await self._acds[hotline.id].cancel(call.call_id, self._clock.now())
+                except Exception as exc:
+                    log.warning(
+                        "call %s: could not withdraw it from the queue: %s", call.call_id, exc
+                    )
+            raise
+
+    async def _run_menu(
+        self, session: AgiSession, hotline: HotlineConfig, call: TrackedCall
+    ) -> None:
         machine = IvrMachine(hotline)
         action = machine.start()
         while True:
             try:
                 event = await self._perform(session, hotline, call, action)
             except AgiHangup:
+                if machine.state is State.DONE:
+                    # The terminal action itself met the hangup. The machine would only hand
+                    # it back, and once Asterisk has closed the session every command fails
+                    # at once: retrying would spin for ever (re-enqueueing in Redis each
+                    # time). Stop here; the AMI Hangup (or the resync) ends the call.
+                    return
                 event = CallerHungUp()
             if event is None:
                 return

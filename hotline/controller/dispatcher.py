@@ -52,6 +52,9 @@ class Dispatcher:
         # before the Hangup that ends the talk), so they go through one queue and one task.
         self._events: asyncio.Queue[AmiMessage] = asyncio.Queue()
         self._events_task: asyncio.Task[None] | None = None
+        # Set by an AMI reconnect; cleared only once a resync has succeeded, so a resync
+        # that fails (AMI still flapping) is tried again on the next tick.
+        self._resync_due = False
 
     def wake(self) -> None:
         """Something changed (a call waits, an operator is free): look for matches now."""
@@ -60,7 +63,7 @@ class Dispatcher:
     def start(self) -> None:
         self._ami.on_event("DialEnd", self._events.put_nowait)
         self._ami.on_event("Hangup", self._events.put_nowait)
-        self._ami.on_reconnect(self.resync)
+        self._ami.on_reconnect(self._resync_soon)
         self._task = asyncio.create_task(self._run(), name="dispatcher")
         self._events_task = asyncio.create_task(self._follow_calls(), name="call-events")
 
@@ -80,15 +83,26 @@ class Dispatcher:
                 # One bad event (or Redis hiccup) must not stop the following of all calls.
                 log.exception("handling %s failed", message.name)
 
+    def _resync_soon(self) -> None:
+        self._resync_due = True
+        self.wake()
+
     async def _run(self) -> None:
         while True:
             self._wake.clear()
+            if self._resync_due:
+                try:
+                    await self.resync()
+                    self._resync_due = False
+                except Exception as exc:
+                    log.warning("resync after an AMI reconnect failed, retrying: %s", exc)
             for hotline_id in self._hotlines:
                 try:
                     await self.dispatch(hotline_id)
-                except (AmiError, OSError, ConnectionError) as exc:
-                    # Redis or AMI trouble: the calls keep their places; retry on the tick.
-                    log.warning("dispatch for %s failed: %s", hotline_id, exc)
+                except Exception:
+                    # Redis or AMI trouble (or a bug): the calls keep their places in Redis and
+                    # the next tick tries again; one failure must not stop distribution.
+                    log.exception("dispatch for %s failed", hotline_id)
             with contextlib.suppress(TimeoutError):
                 await self._clock.wait_for(self._wake.wait(), self._tick_s)
 

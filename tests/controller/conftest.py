@@ -1,0 +1,210 @@
+"""Fixtures for the controller tests: the whole controller against the PBX simulator.
+
+`make_rig(...)` builds one `Rig`: a SimPBX running the shipped extensions.conf, the
+simulator's AMI server, and a real `Controller` (FastAGI, AMI client, dispatcher, shift
+keeper, records in SQLite under tmp_path, Redis from the session's private server), all on
+one fast `ScaledClock` that starts at 10:00 Almaty time (the 400-100 day shift, op01-op05).
+Everything is closed after the test, in the order that lets nothing react to a half-closed
+neighbour: controller, AMI server, PBX.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import pytest
+
+from hotline.clock import ScaledClock
+from hotline.config import HotlineConfig, find_hotline, load_hotline
+from hotline.controller.app import AmiSettings, Controller, ControllerSettings
+from hotline.controller.simulate import start_of_run
+from hotline.queue import Acd
+from hotline.records import CallRecord
+from hotline.sim import AmiServer, FixedSounds, Headers, SimCall, SimCaller, SimOperator, SimPBX
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DIALPLAN = REPO_ROOT / "config" / "asterisk" / "extensions.conf"
+DUTY_DIAL = "PJSIP/duty"  # the HOTLINE_FALLBACK_DIAL global of extensions.conf
+AMI_USER = "hotline"
+AMI_SECRET = "controller-tests"
+# Fast enough for a quick suite, slow enough that the AMI client's timeouts (3 s for a Pong,
+# 10 s for an answer, in clock seconds) stay far above real socket latencies.
+SPEED = 50.0
+# Bounds on waits, in simulated seconds (at SPEED 50: a fiftieth of that in real seconds).
+CALL_DEADLINE_S = 600.0
+IDLE_DEADLINE_S = 300.0
+
+T = TypeVar("T")
+
+
+def hotline_400_100(**changes: Any) -> HotlineConfig:
+    """The shipped 400-100 configuration, with `changes` applied (e.g. ring_timeout_s=5)."""
+    config = load_hotline(find_hotline("400-100"))
+    return config.model_copy(update=changes) if changes else config
+
+
+def talks(seconds: float) -> Callable[[], float]:
+    return lambda: seconds
+
+
+class PbxEvents:
+    """Every event the PBX emitted (as AMI headers), with a waiter for the next one a test
+    needs. Subscribed directly to the PBX, so it sees events the controller may miss."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, str]] = []
+        self._changed = asyncio.Event()
+
+    def __call__(self, headers: Headers) -> None:
+        self.events.append(dict(headers))
+        self._changed.set()
+
+    def matching(self, name: str, **fields: str) -> list[dict[str, str]]:
+        return [
+            e
+            for e in self.events
+            if e.get("Event") == name and all(e.get(k) == v for k, v in fields.items())
+        ]
+
+    async def first(
+        self, predicate: Callable[[dict[str, str]], bool], clock: ScaledClock, within_s: float
+    ) -> dict[str, str]:
+        """The first event for which `predicate` holds, waiting at most `within_s`."""
+
+        async def scan() -> dict[str, str]:
+            seen = 0
+            while True:
+                for event in self.events[seen:]:
+                    if predicate(event):
+                        return event
+                seen = len(self.events)
+                self._changed.clear()
+                await self._changed.wait()
+
+        return await clock.wait_for(scan(), within_s)
+
+
+@dataclass
+class Rig:
+    clock: ScaledClock
+    hotline: HotlineConfig
+    pbx: SimPBX
+    ami_server: AmiServer
+    ami_port: int
+    controller: Controller
+    events: PbxEvents
+    _callers: int = field(default=0)
+
+    @property
+    def acd(self) -> Acd:
+        return self.controller.acds[self.hotline.id]
+
+    async def call(self, caller: SimCaller) -> SimCall:
+        self._callers += 1
+        return await self.pbx.place_call(
+            self.hotline.number, caller, f"+770100000{self._callers:02d}"
+        )
+
+    async def within(self, awaitable: Awaitable[T], seconds: float = CALL_DEADLINE_S) -> T:
+        """`awaitable`, failing the test if it takes more than `seconds` of clock time."""
+        return await self.clock.wait_for(awaitable, seconds)
+
+    async def settle(self) -> list[CallRecord]:
+        """Once the controller has no call left: every stored record."""
+        await self.within(self.controller.tracker.wait_idle(), IDLE_DEADLINE_S)
+        return await self.records()
+
+    async def records(self) -> list[CallRecord]:
+        """Every record in the database now."""
+        return await asyncio.to_thread(self.controller.store.fetch_all)
+
+    async def restart_ami_server(self) -> None:
+        """A new AMI server on the same port (the old one must be closed)."""
+        self.ami_server = AmiServer(self.pbx, {AMI_USER: AMI_SECRET}, self.clock)
+        await self.ami_server.start("127.0.0.1", self.ami_port)
+
+
+class RigFactory(Protocol):
+    async def __call__(
+        self,
+        *,
+        hotline: HotlineConfig | None = ...,
+        present: Collection[str] = ...,
+        operators: Mapping[str, SimOperator] | None = ...,
+        duty: SimOperator | None = ...,
+        speed: float = ...,
+    ) -> Rig: ...
+
+
+@pytest.fixture
+async def make_rig(redis_url: str, tmp_path: Path) -> AsyncIterator[RigFactory]:
+    closers: list[Callable[[], Awaitable[None]]] = []
+
+    async def factory(
+        *,
+        hotline: HotlineConfig | None = None,
+        present: Collection[str] = (),
+        operators: Mapping[str, SimOperator] | None = None,
+        duty: SimOperator | None = None,
+        speed: float = SPEED,
+    ) -> Rig:
+        """`present`: the operators who log in (their shift permitting). `operators`: the
+        softphones by operator id (default: each present operator answers after 1 s and
+        talks 10 s). `duty`: the fallback group's phone (default: answers, talks 5 s)."""
+        config = hotline or hotline_400_100()
+        clock = ScaledClock(speed, start=start_of_run(config))
+        pbx = SimPBX(
+            clock,
+            DIALPLAN,
+            {"HOTLINE_FALLBACK_DIAL": DUTY_DIAL},
+            FixedSounds(1.0),
+            random.Random(11),
+        )
+        closers.append(pbx.close)
+        softphones = dict(operators or {})
+        for op_id in present:
+            softphones.setdefault(op_id, SimOperator(ring_s=1.0, talk_s=talks(10.0)))
+        for op_id, softphone in softphones.items():
+            pbx.add_operator(config.operator(op_id).dial, softphone)
+        pbx.add_operator(DUTY_DIAL, duty or SimOperator(ring_s=1.0, talk_s=talks(5.0)))
+        events = PbxEvents()
+        closers.append(_as_closer(pbx.subscribe(events)))
+
+        ami_server = AmiServer(pbx, {AMI_USER: AMI_SECRET}, clock)
+        ami_port = await ami_server.start("127.0.0.1", 0)
+        settings = ControllerSettings(
+            redis_url=redis_url,
+            database_url=f"sqlite:///{tmp_path / 'hotline.db'}",
+            data_dir=tmp_path,
+            ami=AmiSettings(port=ami_port, username=AMI_USER, secret=AMI_SECRET),
+            agi_port=0,
+            metrics_port=0,
+        )
+        controller = Controller(settings, {config.id: config}, clock, {config.id: set(present)})
+        rig = Rig(clock, config, pbx, ami_server, ami_port, controller, events)
+
+        async def close_ami_server() -> None:
+            await rig.ami_server.close()  # the current one: a test may have replaced it
+
+        closers.append(close_ami_server)
+        closers.append(controller.stop)
+        agi_port = await controller.start_listeners()
+        pbx.setvar(None, "HOTLINE_AGI", f"agi://127.0.0.1:{agi_port}")
+        await controller.connect()
+        return rig
+
+    yield factory
+    for close in reversed(closers):
+        await close()
+
+
+def _as_closer(unsubscribe: Callable[[], None]) -> Callable[[], Awaitable[None]]:
+    async def close() -> None:
+        unsubscribe()
+
+    return close
