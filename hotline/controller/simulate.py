@@ -141,7 +141,10 @@ async def run_simulation(
 ) -> RunSummary:
     """Run one simulated stretch of a hotline; the summary read back from SQL."""
     hotline = load_hotline(find_hotline(options.hotline))
-    rng = random.Random(options.seed)
+    # Separate streams: the callers (arrivals, digits, patience) are the same for a seed
+    # whatever order the run's events happen in; the operators' and the PBX's draws are not.
+    callers_rng = random.Random(options.seed)
+    rng = random.Random(f"{options.seed}/operators")
     clock = ScaledClock(options.speed, start=start_of_run(hotline))
     options.data_dir.mkdir(parents=True, exist_ok=True)
     database_url = options.database_url or f"sqlite:///{options.data_dir / 'hotline.db'}"
@@ -188,7 +191,7 @@ async def run_simulation(
         pbx.setvar(None, "HOTLINE_AGI", f"agi://127.0.0.1:{agi_port}")
         await controller.connect()
 
-        calls = await _place_calls(pbx, hotline, options, rng, clock, on_progress)
+        calls = await _place_calls(pbx, hotline, options, callers_rng, clock, on_progress)
         await asyncio.gather(*(c.ended for c in calls))
         await clock.wait_for(controller.tracker.wait_idle(), _RECORD_GRACE_S)
         stored = await asyncio.to_thread(controller.store.fetch_all)
