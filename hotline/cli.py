@@ -1,4 +1,4 @@
-"""The `hotline` command: check-config, simulate, serve."""
+"""The `hotline` command: check-config, simulate, serve, menu-diagram."""
 
 from __future__ import annotations
 
@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the controller against a real Asterisk")
     serve.add_argument("--hotline", action="append", required=True, help="id or YAML path")
     serve.add_argument("--data-dir", type=Path, default=Path("var"))
+
+    diagram = sub.add_parser("menu-diagram", help="draw a hotline's menu as a Mermaid flowchart")
+    diagram.add_argument("hotline", metavar="HOTLINE", help="hotline id or YAML path")
+    diagram.add_argument(
+        "--output", type=Path, default=None, metavar="FILE", help="default: stdout"
+    )
     return parser
 
 
@@ -104,13 +110,33 @@ def _serve(args: argparse.Namespace) -> int:
     return asyncio.run(serve_forever(args.hotline, args.data_dir, os.environ))
 
 
+def _menu_diagram(args: argparse.Namespace) -> int:
+    from hotline.config import find_hotline, load_hotline
+    from hotline.ivr.diagram import menu_mermaid
+
+    text = menu_mermaid(load_hotline(find_hotline(args.hotline)))
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise HotlineError(f"cannot write {args.output}: {exc.strerror}") from None
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    commands = {"check-config": _check_config, "simulate": _simulate, "serve": _serve}
+    commands = {
+        "check-config": _check_config,
+        "simulate": _simulate,
+        "serve": _serve,
+        "menu-diagram": _menu_diagram,
+    }
     try:
         return commands[args.command](args)
     except HotlineError as exc:
