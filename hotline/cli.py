@@ -1,4 +1,4 @@
-"""The `hotline` command: check-config, simulate, serve, menu-diagram."""
+"""The `hotline` command: check-config, simulate, serve, menu-diagram, lists."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from hotline.errors import HotlineError
+from hotline.lists import cli as lists_cli
 
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     diagram.add_argument(
         "--output", type=Path, default=None, metavar="FILE", help="default: stdout"
     )
+    lists_cli.add_parser(sub)
     return parser
 
 
@@ -136,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "simulate": _simulate,
         "serve": _serve,
         "menu-diagram": _menu_diagram,
+        "lists": lists_cli.run,
     }
     try:
         return commands[args.command](args)

@@ -53,12 +53,8 @@ class RecordStore:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (Alembic, no ini file needed)."""
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
         try:
-            with self._engine.begin() as conn:
-                config.attributes["connection"] = conn
-                command.upgrade(config, "head")
+            upgrade_to_head(self._engine)
         except SQLAlchemyError as exc:
             raise RecordsError(f"cannot migrate the call records database: {exc}") from exc
 
@@ -162,3 +158,16 @@ def _to_row(record: CallRecord) -> dict[str, Any]:
 
 def _to_record(row: Any) -> CallRecord:
     return CallRecord(**{name: getattr(row, name) for name in _FIELDS})
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """Run every Alembic migration up to head on `engine` (no ini file needed).
+
+    The one schema history of the database: call records and recipients lists.
+    Raises SQLAlchemyError; callers wrap it in their own error.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")

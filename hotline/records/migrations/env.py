@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
+import hotline.lists.models  # noqa: F401  (registers the recipients-list tables on Base)
 from hotline.records.models import Base
 
 config = context.config
