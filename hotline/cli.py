@@ -1,4 +1,4 @@
-"""The `hotline` command: check-config, simulate, serve, menu-diagram, lists."""
+"""The `hotline` command: check-config, simulate, serve, menu-diagram, lists, prompts."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from rich.table import Table
 
 from hotline.errors import HotlineError
 from hotline.lists import cli as lists_cli
+from hotline.prompts import cli as prompts_cli
 
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         "--output", type=Path, default=None, metavar="FILE", help="default: stdout"
     )
     lists_cli.add_parser(sub)
+    prompts_cli.add_parser(sub)
     return parser
 
 
@@ -139,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve": _serve,
         "menu-diagram": _menu_diagram,
         "lists": lists_cli.run,
+        "prompts": prompts_cli.run,
     }
     try:
         return commands[args.command](args)

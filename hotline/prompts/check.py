@@ -1,0 +1,66 @@
+"""`hotline prompts check`: every prompt a shipped menu plays exists, in every language it offers.
+
+For each hotline: its language prompt, invalid-choice prompt, greeting and each node's prompt
+must be in the manifest and rendered as `prompts/<lang>/<id>.wav` (8 kHz, 16-bit, mono) for
+every language the hotline offers; so must the speech fragments in those languages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from hotline.config import HotlineConfig
+from hotline.prompts.manifest import FRAGMENTS_ORIGIN, Manifest
+from hotline.prompts.render import wav_format
+
+
+def menu_prompt_ids(config: HotlineConfig) -> list[str]:
+    """The prompt ids a hotline's menu plays, in the order a caller meets them."""
+    menu = config.menu
+    ids = [menu.language_prompt]
+    if menu.greeting is not None:
+        ids.append(menu.greeting)
+    ids += [node.prompt for node in menu.nodes.values()]
+    ids.append(menu.invalid_prompt)
+    return list(dict.fromkeys(ids))
+
+
+def check_prompts(
+    prompts_dir: Path, manifest: Manifest, hotlines: Iterable[HotlineConfig]
+) -> list[str]:
+    """One line per problem (empty: all good)."""
+    problems: list[str] = []
+    fragment_ids = [
+        entry.prompt_id for entry in manifest.entries() if entry.origin == FRAGMENTS_ORIGIN
+    ]
+    for config in hotlines:
+        prompt_ids = menu_prompt_ids(config)
+        for language in config.languages:
+            for prompt_id in [*prompt_ids, *fragment_ids]:
+                if prompt_id in fragment_ids and manifest.get(prompt_id, language) is None:
+                    continue  # a fragment this language does not use (no ordinals in ru)
+                problem = _problem(prompts_dir, manifest, prompt_id, language)
+                if problem:
+                    problems.append(f"hotline {config.id} ({language}): {prompt_id}: {problem}")
+    return list(dict.fromkeys(problems))
+
+
+def _problem(prompts_dir: Path, manifest: Manifest, prompt_id: str, language: str) -> str | None:
+    wav = prompts_dir / language / f"{prompt_id}.wav"
+    missing_text = manifest.get(prompt_id, language) is None
+    if missing_text and not wav.exists():
+        return f"not in {manifest.file} and no {wav}"
+    if missing_text:
+        return f"not in {manifest.file} (run with a text for {language})"
+    if not wav.exists():
+        return f"no {wav} (run `hotline prompts build`)"
+    found = wav_format(wav)
+    if found is None:
+        return f"{wav} is not a PCM WAV file"
+    if not found.playable:
+        return (
+            f"{wav} is {found.rate_hz} Hz, {found.sample_width_bytes * 8}-bit, "
+            f"{found.channels} channel(s), {found.frames} frames; needs 8000 Hz 16-bit mono"
+        )
+    return None
