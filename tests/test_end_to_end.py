@@ -6,6 +6,7 @@ from __future__ import annotations
 import urllib.request
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from hotline.controller.app import Controller
@@ -86,3 +87,28 @@ async def test_simulated_calls_end_in_records_and_metrics(redis_url: str, tmp_pa
         if name == "hotline_operators" and ("hotline", "400-100") in labels
     ]
     assert sum(states) == 3
+
+
+@pytest.mark.parametrize("hotline", ["109", "1414", "400-100"])
+async def test_every_shipped_hotline_runs_without_failures(
+    hotline: str, redis_url: str, tmp_path: Path
+) -> None:
+    # A configuration the ACD cannot take (e.g. a priority out of its range) shows up here as
+    # `failed` calls: callers sent to the fallback by a controller error.
+    options = SimulationOptions(
+        hotline=hotline,
+        calls=10,
+        rate_per_min=30.0,
+        operators=6,
+        aht_s=20.0,
+        patience_s=600.0,
+        seed=11,
+        speed=300.0,
+        data_dir=tmp_path,
+        redis_url=redis_url,
+    )
+    summary = await run_simulation(options)
+    assert summary.lost == 0
+    assert summary.failed == 0, summary
+    assert summary.records == 10
+    assert summary.answered + summary.abandoned == 10

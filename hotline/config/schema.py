@@ -109,6 +109,9 @@ class _Model(BaseModel):
 # --- parts ---------------------------------------------------------------------------------
 
 
+QUEUE_PRIORITY_MAX = 99
+
+
 class QueueConfig(_Model):
     """A queue of callers for one topic in one language; operators are matched on both."""
 
@@ -116,7 +119,8 @@ class QueueConfig(_Model):
     topic: Id
     language: Language
     # Higher is served first when one operator could take callers from several queues.
-    priority: int = 0
+    # The ACD's range (hotline.queue.PRIORITY_MAX): out of it, every enqueue would fail.
+    priority: int = Field(default=0, ge=0, le=QUEUE_PRIORITY_MAX)
 
 
 class OperatorConfig(_Model):

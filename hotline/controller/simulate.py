@@ -31,7 +31,7 @@ from hotline.controller.summary import RunSummary, summarise
 from hotline.queue import AcdKeys
 from hotline.redis_server import RedisProcess
 from hotline.shifts import on_shift
-from hotline.sim import FixedSounds, SimCall, SimCaller, SimOperator, SimPBX
+from hotline.sim import SimCall, SimCaller, SimOperator, SimPBX, WavSounds
 from hotline.sim.ami_server import AmiServer
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,9 @@ async def run_simulation(
             log.warning("cleared %d keys of hotline %s in %s", cleared, hotline.id, redis_url)
 
     present = pick_operators(hotline, clock.now(), options.operators)
-    pbx = SimPBX(clock, DIALPLAN, {"HOTLINE_FALLBACK_DIAL": FALLBACK_DIAL}, FixedSounds(2.0), rng)
+    # The prompts play as long as the rendered files do, as they would on Asterisk.
+    sounds = WavSounds(REPO_ROOT / "prompts")
+    pbx = SimPBX(clock, DIALPLAN, {"HOTLINE_FALLBACK_DIAL": FALLBACK_DIAL}, sounds, rng)
 
     def talk() -> float:
         return max(5.0, rng.expovariate(1.0 / options.aht_s))

@@ -9,7 +9,7 @@ from hotline.sim.errors import DialplanError, NoSuchChannel, SimError
 from hotline.sim.events import Headers, OriginateResult, originate_response
 from hotline.sim.pbx import SimPBX
 from hotline.sim.people import CallSummary, SimCall, SimCaller, SimOperator
-from hotline.sim.sounds import FixedSounds, SoundLibrary
+from hotline.sim.sounds import FixedSounds, SoundLibrary, WavSounds
 
 __all__ = [
     "AmiServer",
@@ -25,5 +25,6 @@ __all__ = [
     "SimOperator",
     "SimPBX",
     "SoundLibrary",
+    "WavSounds",
     "originate_response",
 ]

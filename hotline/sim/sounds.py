@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import wave
+from pathlib import Path
 from typing import Protocol
 
 
@@ -22,3 +24,31 @@ class FixedSounds:
 
     def duration_s(self, name: str) -> float | None:
         return None if name in self._missing else self._duration_s
+
+
+class WavSounds:
+    """Durations read from the WAV files under `root`, which Asterisk reaches as `prefix/...`.
+
+    `prompts/` is installed as `<astdatadir>/sounds/hotline`, so `hotline/ru/menu-400-100`
+    is `prompts/ru/menu-400-100.wav`. Any other name, or a file that is not there, is
+    missing: Asterisk would answer `200 result=-1 endpos=0` for it.
+    """
+
+    def __init__(self, root: Path, prefix: str = "hotline") -> None:
+        self._root = root
+        self._prefix = prefix.rstrip("/") + "/"
+        self._cache: dict[str, float | None] = {}
+
+    def duration_s(self, name: str) -> float | None:
+        if name not in self._cache:
+            self._cache[name] = self._read(name)
+        return self._cache[name]
+
+    def _read(self, name: str) -> float | None:
+        if not name.startswith(self._prefix) or ".." in name:
+            return None
+        path = self._root / f"{name[len(self._prefix) :]}.wav"
+        if not path.is_file():
+            return None
+        with wave.open(str(path), "rb") as audio:
+            return audio.getnframes() / audio.getframerate()

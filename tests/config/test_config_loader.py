@@ -127,6 +127,14 @@ def test_the_sample_loads(tmp_path: Path) -> None:
             "no queue has topic 'genral'",
             id="operator-topic-typo",
         ),
+        pytest.param(
+            "  - {id: general-ru, topic: general, language: ru}\n",
+            "  - {id: general-ru, topic: general, language: ru, priority: -1}\n",
+            "priority: -1",
+            "queues.1.priority",
+            "greater than or equal to 0",
+            id="priority-below-the-acd-range",
+        ),
     ],
 )
 def test_errors_name_file_line_and_field(
@@ -244,3 +252,10 @@ def test_duplicate_ids(tmp_path: Path) -> None:
         for issue in error.issues
     )
     assert error.first.line == line_of(text, "language: ru}")
+
+
+def test_the_priority_range_is_the_acds() -> None:
+    from hotline.config.schema import QUEUE_PRIORITY_MAX
+    from hotline.queue import PRIORITY_MAX
+
+    assert QUEUE_PRIORITY_MAX == PRIORITY_MAX
