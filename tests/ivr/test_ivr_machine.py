@@ -185,9 +185,9 @@ def test_english_falls_back_to_the_default_language_queue() -> None:
 def test_109_categories_and_priorities() -> None:
     city = shipped("109")
     _, actions = run(city, [DigitsEntered("2"), PlayFinished(), DigitsEntered("2")])
-    assert actions[-1] == Enqueue("incident-ru", "incident", "ru", 2)
+    assert actions[-1] == Enqueue("incident-ru", "incident", "ru", 3)
     _, actions = run(city, [DigitsEntered("1"), PlayFinished(), DigitsEntered("5")])
-    assert actions[-1] == Enqueue("gratitude-kk", "gratitude", "kk", -1)
+    assert actions[-1] == Enqueue("gratitude-kk", "gratitude", "kk", 0)
 
 
 def test_without_greeting_the_menu_follows_the_language(hq: HotlineConfig) -> None:
