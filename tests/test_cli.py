@@ -18,6 +18,8 @@ SUMMARY_KEYS = {
     "abandoned",
     "self_served",
     "callbacks",
+    "failed",
+    "closed",
     "lost",
     "records",
     "service_level",

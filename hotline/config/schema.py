@@ -234,6 +234,9 @@ class MenuConfig(_Model):
     language_tries: int = Field(default=3, ge=1, le=9)
     language_timeout_s: float = Field(default=5.0, gt=0, le=60)
     invalid_prompt: PromptId = "invalid-choice"
+    # Played (in the chosen language) to a call outside the opening hours or on a holiday; it
+    # says the hours, then the call ends. None: `closed-<hotline id>` (`closed_prompt`).
+    closed_prompt: PromptId | None = None
     start: Id = "main"
     nodes: dict[str, MenuNode] = Field(min_length=1)
 
@@ -315,6 +318,17 @@ class HotlineConfig(_Model):
     @property
     def default_language(self) -> Language:
         return self.languages[0]
+
+    @property
+    def closed_prompt(self) -> str:
+        """The prompt a caller hears outside the opening hours: `menu.closed_prompt`, by
+        default `closed-<id>`."""
+        return self.menu.closed_prompt or f"closed-{self.id}"
+
+    @property
+    def may_close(self) -> bool:
+        """False for a "24/7" hotline without holidays: `is_open` is then always true."""
+        return self.opening_minutes is not None or bool(self.holidays)
 
     @property
     def opening_window(self) -> tuple[int, int]:
@@ -452,6 +466,17 @@ def _check_shifts(config: HotlineConfig) -> Iterator[tuple[Loc, str]]:
 
 def _check_menu(config: HotlineConfig) -> Iterator[tuple[Loc, str]]:
     default = config.default_language
+    if config.may_close and config.menu.closed_prompt is None:
+        # The default `closed-<id>` becomes a file name: an id with capitals or dots
+        # cannot make one.
+        try:
+            _check_prompt(config.closed_prompt)
+        except ValueError:
+            yield (
+                ("menu", "closed_prompt"),
+                f"the default closed prompt {config.closed_prompt!r} is not a valid prompt id "
+                "(a-z, 0-9, '_', '-'): set menu.closed_prompt",
+            )
     for name, node in config.menu.nodes.items():
         for loc, topic in node.topics():
             # The IVR falls back to the default language's queue, so that one must exist.

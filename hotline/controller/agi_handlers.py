@@ -20,6 +20,7 @@ from hotline.ivr.events import CallerHungUp, DigitsEntered, Event, NoInput, Play
 from hotline.ivr.machine import IvrMachine, State
 from hotline.queue import Acd
 from hotline.records import Outcome
+from hotline.shifts import is_open
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,9 @@ class IvrScripts:
     async def _run_menu(
         self, session: AgiSession, hotline: HotlineConfig, call: TrackedCall
     ) -> None:
-        machine = IvrMachine(hotline)
+        # Decided once, when the call arrives: a caller already in the menu at closing time
+        # is still served.
+        machine = IvrMachine(hotline, open_now=is_open(hotline, call.arrived_at))
         action = machine.start()
         while True:
             try:
@@ -127,6 +130,8 @@ class IvrScripts:
             await self._tracker.finish(call, Outcome.SELF_SERVED)
             return None
         if isinstance(action, Finish):
+            # `closed` (outside opening hours, the hours were said) as much as `self_served`
+            # or `abandoned`: no queue, the dialplan hangs up.
             await self._tracker.finish(call, Outcome(action.outcome))
             if not session.dead:
                 await session.set_variable("HOTLINE_NEXT", "hangup")

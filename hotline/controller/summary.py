@@ -14,7 +14,8 @@ class RunSummary:
 
     service_level: the share of calls that reached a queue and were answered within the
     hotline's `service_level_s`, out of all calls that reached a queue (answered or
-    abandoned). asa_s: mean wait of the answered calls; aht_s: mean talk time.
+    abandoned). asa_s: mean wait of the answered calls; aht_s: mean talk time. closed: calls
+    outside the opening hours (they heard the hours; never in a queue).
     """
 
     offered: int
@@ -23,6 +24,7 @@ class RunSummary:
     self_served: int
     callbacks: int
     failed: int
+    closed: int
     lost: int
     records: int
     service_level: float | None
@@ -53,6 +55,7 @@ def summarise(offered: int, records: Iterable[CallRecord], service_level_s: floa
         self_served=len(by_outcome[Outcome.SELF_SERVED]),
         callbacks=len(by_outcome[Outcome.CALLBACK]),
         failed=len(by_outcome[Outcome.FAILED]),
+        closed=len(by_outcome[Outcome.CLOSED]),
         lost=offered - len(rows),
         records=len(rows),
         service_level=round(len(in_time) / len(reached_queue), 4) if reached_queue else None,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Outcome = Literal["self_served", "abandoned"]
+# "closed": the call came outside the opening hours and heard them (`IvrMachine(open_now=False)`).
+Outcome = Literal["self_served", "abandoned", "closed"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Enqueue:
 
 @dataclass(frozen=True)
 class Finish:
-    """Terminal: the menu is over without a queue (`self_served` or `abandoned`)."""
+    """Terminal: the menu is over without a queue (`self_served`, `abandoned` or `closed`)."""
 
     outcome: Outcome
     reason: str

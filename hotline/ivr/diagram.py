@@ -4,8 +4,9 @@ The diagram follows the caller's path as `IvrMachine` runs it: the language choi
 when the hotline offers one language), the greeting if any, then each menu node with its
 digits -> topic -> the queue a caller reaches in each language (`queue_for_topic`, with its
 fall-back to the first language), the '*' repeat and the "tries used up -> default topic"
-edge. The output is deterministic: digits in keypad order (1-9, 0, #), languages in the
-hotline's order, nodes from `start` on.
+edge; for a hotline that can close (opening hours or holidays), the closed branch: after the
+language, the closed prompt (the hours), then the call ends. The output is deterministic:
+digits in keypad order (1-9, 0, #), languages in the hotline's order, nodes from `start` on.
 
 Node ids are made from names by replacing every character outside [A-Za-z0-9_] (and made
 unique); every label is quoted, with the characters that could end it or be read as markup
@@ -139,6 +140,20 @@ def menu_mermaid(config: HotlineConfig) -> str:
         diagram.edge(language_id, after_language)
     if after_language != start:
         diagram.edge(after_language, start)
+
+    # --- outside the opening hours: the hours are said, then the call ends ---
+    if config.may_close:
+        closed = diagram.id("prompt", config.closed_prompt)
+        when = f"outside hours {config.hours}" if config.opening_minutes is not None else ""
+        if config.holidays:
+            when = f"{when} or on a holiday" if when else "on a holiday"
+        diagram.node(closed, "[//]", f"closed: {config.closed_prompt}", when)
+        # Not "end...": `end` is a Mermaid keyword.
+        ended = diagram.id("hangup", "closed")
+        diagram.node(ended, "([])", "call ends: closed")
+        for language_id in languages.values():
+            diagram.edge(language_id, closed, "closed", dotted=True)
+        diagram.edge(closed, ended)
 
     # --- menu nodes: the start node first, then the others by name ---
     topics: dict[str, None] = {}

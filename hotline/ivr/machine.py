@@ -1,6 +1,8 @@
 """The IVR menu as a pure state machine: events in, actions out, no I/O.
 
 A call goes: language choice -> greeting (if any) -> the start menu node -> a queue.
+Outside the opening hours (`open_now=False`, decided by the driver with `hotline.shifts.is_open`)
+it goes: language choice -> the hotline's closed prompt (it says the hours) -> Finish("closed").
 Every state change is in `IvrMachine.handle`; the helpers below it only build actions.
 
     LANGUAGE --digit--> GREETING --PlayFinished--> MENU --digit--> Enqueue
@@ -8,7 +10,10 @@ Every state change is in `IvrMachine.handle`; the helpers below it only build ac
        v  | (PlayFinished)                          v  | (PlayFinished)
     LANGUAGE_RETRY                                MENU_RETRY
     silence / wrong digit after the last try: default language / the node's default topic.
-    CallerHungUp anywhere: Finish("abandoned").
+    CallerHungUp anywhere: Finish("abandoned"); outside the opening hours Finish("closed").
+
+    closed:  LANGUAGE --digit--> CLOSED --PlayFinished or a key--> Finish("closed")
+                                   ^ '*' (repeat)
 
 Rules that keep a caller from being dropped or stuck:
 - every wrong digit or silence uses a try; after the last try the caller moves on (to the
@@ -42,14 +47,18 @@ class State(Enum):
     GREETING = "greeting"  # Play(greeting) outstanding
     MENU = "menu"  # CollectDigits(node prompt) outstanding
     MENU_RETRY = "menu-retry"  # Play(invalid choice) outstanding, then ask again
+    CLOSED = "closed"  # Play(closed prompt: the opening hours) outstanding, then Finish
     DONE = "done"  # a terminal action was given
 
 
 class IvrMachine:
     """One caller's way through a hotline's menu."""
 
-    def __init__(self, config: HotlineConfig) -> None:
+    def __init__(self, config: HotlineConfig, open_now: bool = True) -> None:
+        """`open_now`: whether the call came within the opening hours (the driver asks
+        `hotline.shifts.is_open`); when not, the caller hears the hours and the call ends."""
         self._config = config
+        self._open_now = open_now
         self._menu = config.menu
         self._node_name = config.menu.start
         self._state = State.NEW
@@ -70,6 +79,10 @@ class IvrMachine:
         return tuple(self._path)
 
     @property
+    def open_now(self) -> bool:
+        return self._open_now
+
+    @property
     def node(self) -> ChoiceNode:
         return self._menu.nodes[self._node_name]
 
@@ -87,6 +100,12 @@ class IvrMachine:
             case State.DONE, _:
                 assert self._terminal is not None
                 return self._terminal
+            case _, CallerHungUp() if not self._open_now:
+                # Nobody could have served this call: it counts as closed, not abandoned,
+                # whether or not the caller heard the whole message.
+                return self._finish(
+                    "closed", f"outside opening hours; hung up ({self._state.value})"
+                )
             case _, CallerHungUp():
                 return self._finish("abandoned", f"caller hung up ({self._state.value})")
             case State.NEW, _:
@@ -97,6 +116,13 @@ class IvrMachine:
                 return self._language_failed(wrong_digit=False)
             case State.LANGUAGE_RETRY, _:
                 return self._ask_language()
+            case State.CLOSED, DigitsEntered(digits=digits) if (
+                digits == REPEAT_DIGIT and self._may_repeat()
+            ):
+                return self._play_closed()
+            case State.CLOSED, _:
+                # Played to the end, or a key cut it short: either way the call is over.
+                return self._finish("closed", "outside opening hours")
             case State.GREETING | State.MENU | State.MENU_RETRY, DigitsEntered(digits=digits) if (
                 digits
             ):
@@ -141,10 +167,16 @@ class IvrMachine:
 
     def _after_language(self) -> Action:
         self._next_step()
+        if not self._open_now:
+            return self._play_closed()
         if self._menu.greeting is not None:
             self._state = State.GREETING
             return Play(self._menu.greeting, self.language)
         return self._ask_menu()
+
+    def _play_closed(self) -> Action:
+        self._state = State.CLOSED
+        return Play(self._config.closed_prompt, self.language)
 
     # --- menu nodes --------------------------------------------------------------------------
 
@@ -206,4 +238,6 @@ class IvrMachine:
         # start() called again mid-call: ask the outstanding question again.
         if self._state in (State.LANGUAGE, State.LANGUAGE_RETRY):
             return self._ask_language()
+        if self._state is State.CLOSED:
+            return self._play_closed()
         return self._ask_menu()

@@ -1,8 +1,10 @@
 """`hotline prompts check`: every prompt a shipped menu plays exists, in every language it offers.
 
-For each hotline: its language prompt, invalid-choice prompt, greeting and each node's prompt
-must be in the manifest and rendered as `prompts/<lang>/<id>.wav` (8 kHz, 16-bit, mono) for
-every language the hotline offers; so must the speech fragments in those languages.
+For each hotline: its language prompt, invalid-choice prompt, greeting, each node's prompt and
+its closed prompt (the opening hours; declared for 24/7 hotlines too, so that a change of
+`hours` or a holiday needs no new sound) must be in the manifest and rendered as
+`prompts/<lang>/<id>.wav` (8 kHz, 16-bit, mono) for every language the hotline offers; so must
+the speech fragments in those languages.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ def menu_prompt_ids(config: HotlineConfig) -> list[str]:
         ids.append(menu.greeting)
     ids += [node.prompt for node in menu.nodes.values()]
     ids.append(menu.invalid_prompt)
+    ids.append(config.closed_prompt)
     return list(dict.fromkeys(ids))
 
 

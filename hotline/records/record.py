@@ -19,6 +19,7 @@ class Outcome(StrEnum):
     SELF_SERVED = "self_served"  # the menu answered the question (e.g. an IIN look-up)
     CALLBACK = "callback"  # the caller chose to be called back instead of waiting
     FAILED = "failed"  # our fault: an error sent the caller to the fallback
+    CLOSED = "closed"  # called outside opening hours (or on a holiday): heard the hours
 
 
 _TIME_FIELDS = ("arrived_at", "enqueued_at", "answered_at", "ended_at")

@@ -109,3 +109,26 @@ def test_a_node_needs_some_weight() -> None:
     data["menu"]["nodes"]["main"]["options"]["1"]["weight"] = 0
     with pytest.raises(ValidationError, match="weight above 0"):
         HotlineConfig.model_validate(data)
+
+
+def test_the_closed_prompt_defaults_to_closed_and_the_id() -> None:
+    config = HotlineConfig.model_validate(sample())
+    assert config.menu.closed_prompt is None
+    assert config.closed_prompt == "closed-t1"
+    data = sample()
+    data["menu"]["closed_prompt"] = "closed-holiday"
+    assert HotlineConfig.model_validate(data).closed_prompt == "closed-holiday"
+    data["menu"]["closed_prompt"] = "Closed/Hours"
+    with pytest.raises(ValidationError, match="not a valid prompt id"):
+        HotlineConfig.model_validate(data)
+
+
+def test_a_hotline_that_may_close_needs_a_valid_closed_prompt() -> None:
+    data = sample()
+    data["id"] = "HQ.1"  # a valid id, but "closed-HQ.1" is no file name
+    assert HotlineConfig.model_validate(data).may_close is False  # 24/7, no holidays: fine
+    data["hours"] = "09:00-18:00"
+    with pytest.raises(ValidationError, match=r"menu\.closed_prompt: the default closed prompt"):
+        HotlineConfig.model_validate(data)
+    data["menu"]["closed_prompt"] = "closed-hq"
+    assert HotlineConfig.model_validate(data).closed_prompt == "closed-hq"

@@ -3,7 +3,8 @@
 `make_rig(...)` builds one `Rig`: a SimPBX running the shipped extensions.conf, the
 simulator's AMI server, and a real `Controller` (FastAGI, AMI client, dispatcher, shift
 keeper, records in SQLite under tmp_path, Redis from the session's private server), all on
-one fast `ScaledClock` that starts at 10:00 Almaty time (the 400-100 day shift, op01-op05).
+one fast `ScaledClock` that starts at 10:00 Almaty time (the 400-100 day shift, op01-op05)
+unless the test gives another `start`.
 Everything is closed after the test, in the order that lets nothing react to a half-closed
 neighbour: controller, AMI server, PBX.
 """
@@ -138,6 +139,7 @@ class RigFactory(Protocol):
         operators: Mapping[str, SimOperator] | None = ...,
         duty: SimOperator | None = ...,
         speed: float = ...,
+        start: float | None = ...,
     ) -> Rig: ...
 
 
@@ -152,12 +154,14 @@ async def make_rig(redis_url: str, tmp_path: Path) -> AsyncIterator[RigFactory]:
         operators: Mapping[str, SimOperator] | None = None,
         duty: SimOperator | None = None,
         speed: float = SPEED,
+        start: float | None = None,
     ) -> Rig:
         """`present`: the operators who log in (their shift permitting). `operators`: the
         softphones by operator id (default: each present operator answers after 1 s and
-        talks 10 s). `duty`: the fallback group's phone (default: answers, talks 5 s)."""
+        talks 10 s). `duty`: the fallback group's phone (default: answers, talks 5 s).
+        `start`: the clock's start, epoch seconds (default: 10:00 local time today)."""
         config = hotline or hotline_400_100()
-        clock = ScaledClock(speed, start=start_of_run(config))
+        clock = ScaledClock(speed, start=start_of_run(config) if start is None else start)
         pbx = SimPBX(
             clock,
             DIALPLAN,

@@ -43,12 +43,13 @@ def test_figures_of_a_mixed_run() -> None:
         record(Outcome.SELF_SERVED, queued=False),
         record(Outcome.FAILED, queued=False),
         record(Outcome.CALLBACK, wait_s=30),
+        record(Outcome.CLOSED, queued=False),  # outside opening hours: heard the hours
     ]
     summary = summarise(offered=10, records=records, service_level_s=20)
 
-    assert (summary.offered, summary.records, summary.lost) == (10, 8, 2)
+    assert (summary.offered, summary.records, summary.lost) == (10, 9, 1)
     assert (summary.answered, summary.abandoned, summary.self_served) == (3, 2, 1)
-    assert (summary.callbacks, summary.failed) == (1, 1)
+    assert (summary.callbacks, summary.failed, summary.closed) == (1, 1, 1)
     # In time: 2 answered of the 4 calls that reached a queue and were answered or
     # abandoned there (the callback neither).
     assert summary.service_level == 0.5
@@ -56,7 +57,7 @@ def test_figures_of_a_mixed_run() -> None:
     assert summary.aht_s == 90.0
     assert summary.max_wait_s == 75.0
     assert summary.as_dict()["service_level"] == 0.5
-    assert set(summary.as_dict()) >= {"offered", "answered", "lost", "asa_s", "aht_s"}
+    assert set(summary.as_dict()) >= {"offered", "answered", "closed", "lost", "asa_s", "aht_s"}
 
 
 def test_rounding_of_the_service_level() -> None:

@@ -13,9 +13,11 @@ def shipped(hotline_id: str) -> HotlineConfig:
     return load_hotline(find_hotline(hotline_id))
 
 
-def run(config: HotlineConfig, events: list[Event]) -> tuple[IvrMachine, list[Action]]:
+def run(
+    config: HotlineConfig, events: list[Event], *, open_now: bool = True
+) -> tuple[IvrMachine, list[Action]]:
     """Start a machine and feed it `events`; return it and every action it gave, in order."""
-    machine = IvrMachine(config)
+    machine = IvrMachine(config, open_now=open_now)
     actions = [machine.start()]
     for event in events:
         actions.append(machine.handle(event))

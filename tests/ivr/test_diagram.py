@@ -163,3 +163,17 @@ def test_cli_with_an_unknown_hotline_fails_with_one_line(
     assert err.startswith("hotline: ")
     assert "no-such-hotline" in err
     assert err.count("\n") == 1
+
+
+def test_a_hotline_with_hours_shows_the_closed_branch() -> None:
+    nodes, edges = parse(menu_mermaid(load_hotline(HOTLINES / "1414.yaml")))
+    closed = node_id(nodes, "closed: closed-1414")
+    assert "outside hours 09:00-21:00" in nodes[closed]
+    languages = [id_ for id_, label in nodes.items() if re.match(r"language \w\w$", label)]
+    assert len(languages) == 3
+    for language in languages:
+        assert (language, "closed", closed) in edges
+    assert (closed, "", node_id(nodes, "call ends: closed")) in edges
+    # 109 is open 24/7 and has no holidays: no closed branch.
+    nodes, _ = parse(menu_mermaid(load_hotline(HOTLINES / "109.yaml")))
+    assert not [label for label in nodes.values() if label.startswith("closed")]

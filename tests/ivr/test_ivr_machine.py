@@ -225,3 +225,94 @@ def test_every_queue_is_reachable_from_the_menu(hotline_id: str) -> None:
             assert isinstance(final, Enqueue)
             reached.add(final.queue_id)
     assert reached == {queue.id for queue in config.queues}
+
+
+# --- outside the opening hours ----------------------------------------------------------------
+
+CLOSED = Finish("closed", "outside opening hours")
+ASK_LANGUAGE_1414 = CollectDigits("choose-language-kk-ru-en", "kk", max_digits=1, timeout_s=5.0)
+
+
+def test_closed_the_caller_chooses_a_language_then_hears_the_hours() -> None:
+    machine, actions = run(shipped("1414"), [DigitsEntered("2"), PlayFinished()], open_now=False)
+    assert actions == [ASK_LANGUAGE_1414, Play("closed-1414", "ru"), CLOSED]
+    assert machine.state is State.DONE
+    assert (machine.language, machine.topic, machine.path) == ("ru", None, ("language:ru",))
+    assert not machine.open_now
+
+
+def test_closed_silence_gives_the_hours_in_the_first_language() -> None:
+    _, actions = run(shipped("1414"), [NoInput(), NoInput(), NoInput()], open_now=False)
+    assert actions[-1] == Play("closed-1414", "kk")
+
+
+def test_closed_a_wrong_language_digit_is_retried_as_when_open(hq: HotlineConfig) -> None:
+    _, actions = run(hq, [DigitsEntered("3"), PlayFinished(), DigitsEntered("2")], open_now=False)
+    assert actions == [
+        ASK_LANGUAGE,
+        Play("invalid-choice", "kk"),
+        ASK_LANGUAGE,
+        Play("closed-400-100", "ru"),
+    ]
+
+
+def test_hanging_up_outside_the_hours_is_closed_not_abandoned(hq: HotlineConfig) -> None:
+    # Nobody could have served the call, whether or not the caller heard the message out.
+    machine, actions = run(hq, [DigitsEntered("1"), CallerHungUp()], open_now=False)
+    assert actions[-1] == Finish("closed", "outside opening hours; hung up (closed)")
+    assert machine.state is State.DONE
+    # ... and so is hanging up during the language choice.
+    _, actions = run(hq, [CallerHungUp()], open_now=False)
+    assert actions[-1] == Finish("closed", "outside opening hours; hung up (language)")
+
+
+def test_closed_star_repeats_the_hours_any_other_key_ends_the_call(hq: HotlineConfig) -> None:
+    _, actions = run(
+        hq, [DigitsEntered("1"), DigitsEntered("*"), DigitsEntered("5")], open_now=False
+    )
+    assert actions == [
+        ASK_LANGUAGE,
+        Play("closed-400-100", "kk"),
+        Play("closed-400-100", "kk"),
+        CLOSED,
+    ]
+    # Too many repeats: the call ends rather than looping.
+    stars: list[Event] = [DigitsEntered("*")] * (MAX_REPEATS + 1)
+    _, actions = run(hq, [DigitsEntered("1"), *stars], open_now=False)
+    assert actions[-1] == CLOSED
+    assert actions[-2] == Play("closed-400-100", "kk")
+
+
+def test_closed_no_input_ends_the_play_and_start_again_replays_it(hq: HotlineConfig) -> None:
+    machine, _ = run(hq, [DigitsEntered("2")], open_now=False)
+    assert machine.state is State.CLOSED
+    assert machine.start() == Play("closed-400-100", "ru")
+    assert machine.handle(NoInput()) == CLOSED
+    assert machine.handle(DigitsEntered("1")) == CLOSED  # terminal actions repeat
+
+
+def test_closed_prompt_can_be_set_in_the_menu(hq: HotlineConfig) -> None:
+    custom = hq.model_copy(
+        update={"menu": hq.menu.model_copy(update={"closed_prompt": "closed-holiday"})}
+    )
+    _, actions = run(custom, [DigitsEntered("2")], open_now=False)
+    assert actions[-1] == Play("closed-holiday", "ru")
+
+
+def test_closed_single_language_hotline_plays_the_hours_at_once() -> None:
+    data = yaml.safe_load(VALID_YAML)
+    data["languages"] = ["ru"]
+    data["operators"][0]["languages"] = ["ru"]
+    data["queues"] = [{"id": "general-ru", "topic": "general", "language": "ru"}]
+    config = HotlineConfig.model_validate(data)
+    _, actions = run(config, [PlayFinished()], open_now=False)
+    assert actions == [Play(f"closed-{config.id}", "ru"), CLOSED]
+
+
+def test_open_is_the_default_and_unchanged(hq: HotlineConfig) -> None:
+    script: list[Event] = [DigitsEntered("2"), PlayFinished(), DigitsEntered("1")]
+    _, by_default = run(hq, script)
+    _, opened = run(hq, script, open_now=True)
+    assert by_default == opened
+    assert opened[-1] == Enqueue("social-payments-ru", "social-payments", "ru", 0)
+    assert IvrMachine(hq).open_now

@@ -59,3 +59,24 @@ def test_any_events_end_in_a_queue_unless_the_caller_hangs_up(
         assert action.language in config.languages
         assert machine.topic == action.topic
         assert machine.path  # a language and a menu choice (or their defaults) recorded
+
+
+@given(hotline_id=st.sampled_from(HOTLINES), script=st.lists(events, max_size=40))
+def test_closed_any_events_end_closed_never_in_a_queue(
+    hotline_id: str, script: list[Event]
+) -> None:
+    config = shipped(hotline_id)
+    machine = IvrMachine(config, open_now=False)
+    action = machine.start()
+    for event in script:
+        if is_terminal(action):
+            break
+        action = machine.handle(event)
+    for _ in range(SILENT_STEPS):
+        if is_terminal(action):
+            break
+        assert isinstance(action, Play | CollectDigits)
+        action = machine.handle(PlayFinished() if isinstance(action, Play) else NoInput())
+    assert isinstance(action, Finish)
+    assert action.outcome == "closed"  # even when the caller hung up first
+    assert machine.topic is None

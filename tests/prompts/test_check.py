@@ -33,6 +33,7 @@ def test_menu_prompt_ids_of_400_100() -> None:
         "greeting-400-100",
         "menu-400-100",
         "invalid-choice",
+        "closed-400-100",
     ]
 
 
