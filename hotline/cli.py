@@ -37,6 +37,15 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate hotline YAML files")
     check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument(
+        "--prompts-manifest",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="every menu prompt needs a text here in each language the hotline offers "
+        "(default: $HOTLINE_PROMPTS_DIR/manifest.yaml, else the repository's "
+        "prompts/manifest.yaml)",
+    )
 
     sim = sub.add_parser("simulate", help="run the controller against the PBX simulator")
     sim.add_argument("--hotline", default="400-100", help="hotline id or YAML path")
@@ -68,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
 def _check_config(args: argparse.Namespace) -> int:
     from hotline.config import check_config_main
 
-    return check_config_main(list(args.files))
+    return check_config_main(list(args.files), args.prompts_manifest)
 
 
 def _simulate(args: argparse.Namespace) -> int:

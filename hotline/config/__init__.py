@@ -7,6 +7,7 @@ from hotline.config.loader import (
     config_dir,
     find_hotline,
     load_hotline,
+    prompts_manifest_path,
 )
 from hotline.config.schema import (
     WEEKDAYS,
@@ -44,4 +45,5 @@ __all__ = [
     "cross_check",
     "find_hotline",
     "load_hotline",
+    "prompts_manifest_path",
 ]

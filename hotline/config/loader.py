@@ -20,6 +20,7 @@ from hotline.config.errors import ConfigError, ConfigIssue, HotlineNotFoundError
 from hotline.config.schema import DEFER_CROSS_CHECKS, HotlineConfig, Loc, cross_check
 
 CONFIG_DIR_ENV = "HOTLINE_CONFIG_DIR"
+PROMPTS_DIR_ENV = "HOTLINE_PROMPTS_DIR"
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
@@ -52,7 +53,10 @@ LineMap = dict[Loc, int]
 
 def load_hotline(path: str | os.PathLike[str]) -> HotlineConfig:
     """Read, parse and validate one hotline file; raise `ConfigError` naming file and line."""
-    file = str(path)
+    return _load(str(path))[0]
+
+
+def _load(file: str) -> tuple[HotlineConfig, LineMap]:
     text = _read(file)
     data, lines = _parse(file, text)
     try:
@@ -64,7 +68,7 @@ def load_hotline(path: str | os.PathLike[str]) -> HotlineConfig:
     problems = cross_check(config)
     if problems:
         raise ConfigError(_sorted([_issue(file, lines, loc, message) for loc, message in problems]))
-    return config
+    return config, lines
 
 
 def _read(file: str) -> str:
@@ -184,6 +188,14 @@ def config_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "config"
 
 
+def prompts_manifest_path() -> Path:
+    """`$HOTLINE_PROMPTS_DIR/manifest.yaml`, else the repository's `prompts/manifest.yaml`."""
+    configured = os.environ.get(PROMPTS_DIR_ENV)
+    if configured:
+        return Path(configured) / "manifest.yaml"
+    return Path(__file__).resolve().parents[2] / "prompts" / "manifest.yaml"
+
+
 def available_hotlines() -> list[str]:
     """The ids of the hotline files in `<config dir>/hotlines/`."""
     return sorted(path.stem for path in (config_dir() / "hotlines").glob("*.yaml"))
@@ -213,16 +225,39 @@ def find_hotline(id_or_path: str) -> Path:
     )
 
 
-def check_config_main(paths: list[str]) -> int:
-    """`hotline check-config FILE...`: validate each file; 0 if all are valid, else 1."""
+def check_config_main(
+    paths: list[str], prompts_manifest: str | os.PathLike[str] | None = None
+) -> int:
+    """`hotline check-config FILE...`: validate each file; 0 if all are valid, else 1.
+
+    Besides the file itself, every prompt its menu plays must have a text in the prompts
+    manifest (`prompts_manifest`, default `prompts_manifest_path()`) in each language the
+    hotline offers. `load_hotline` does not need the manifest; only this check reads it.
+    """
+    # Imported here: hotline.prompts imports hotline.config.
+    from hotline.prompts.check import missing_prompt_texts
+    from hotline.prompts.errors import ManifestError
+    from hotline.prompts.manifest import load_manifest
+
     if not paths:
         print("usage: hotline check-config FILE|ID...", file=sys.stderr)
         return 2
+    manifest_file = prompts_manifest_path() if prompts_manifest is None else Path(prompts_manifest)
+    try:
+        manifest = load_manifest(manifest_file)
+    except ManifestError as exc:
+        print(f"{exc} (the prompts manifest; see --prompts-manifest)", file=sys.stderr)
+        return 1
     failed = False
     for given in paths:
         try:
             path = find_hotline(given)
-            config = load_hotline(path)
+            config, lines = _load(str(path))
+            problems = missing_prompt_texts(config, manifest)
+            if problems:
+                raise ConfigError(
+                    _sorted([_issue(str(path), lines, loc, message) for loc, message in problems])
+                )
         except ConfigError as exc:
             print(exc, file=sys.stderr)
             failed = True

@@ -8,7 +8,12 @@ is never overwritten.
 """
 
 from hotline.prompts.build import STATE_FILE, BuildReport, build_prompts
-from hotline.prompts.check import check_prompts, menu_prompt_ids
+from hotline.prompts.check import (
+    check_prompts,
+    menu_prompt_fields,
+    menu_prompt_ids,
+    missing_prompt_texts,
+)
 from hotline.prompts.errors import ManifestError, PromptsError, RenderError, ToolMissingError
 from hotline.prompts.manifest import (
     FRAGMENTS_ORIGIN,
@@ -38,6 +43,8 @@ __all__ = [
     "default_manifest_path",
     "default_prompts_dir",
     "load_manifest",
+    "menu_prompt_fields",
     "menu_prompt_ids",
+    "missing_prompt_texts",
     "wav_format",
 ]

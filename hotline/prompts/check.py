@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from hotline.config import HotlineConfig
+from hotline.config.schema import Loc
 from hotline.prompts.manifest import FRAGMENTS_ORIGIN, Manifest
 from hotline.prompts.render import wav_format
 
@@ -27,6 +28,38 @@ def menu_prompt_ids(config: HotlineConfig) -> list[str]:
     ids.append(menu.invalid_prompt)
     ids.append(config.closed_prompt)
     return list(dict.fromkeys(ids))
+
+
+def menu_prompt_fields(config: HotlineConfig) -> list[tuple[Loc, str]]:
+    """Each prompt field of a hotline's menu with its field path, as `menu_prompt_ids` lists
+    them; the closed prompt only when the hotline may close."""
+    menu = config.menu
+    fields: list[tuple[Loc, str]] = [(("menu", "language_prompt"), menu.language_prompt)]
+    if menu.greeting is not None:
+        fields.append((("menu", "greeting"), menu.greeting))
+    fields += [
+        (("menu", "nodes", name, "prompt"), node.prompt) for name, node in menu.nodes.items()
+    ]
+    fields.append((("menu", "invalid_prompt"), menu.invalid_prompt))
+    if config.may_close:
+        fields.append((("menu", "closed_prompt"), config.closed_prompt))
+    return fields
+
+
+def missing_prompt_texts(config: HotlineConfig, manifest: Manifest) -> list[tuple[Loc, str]]:
+    """For `hotline check-config`: each menu prompt field whose prompt has no text in the
+    manifest for some language the hotline offers (no WAV check: `hotline prompts check`)."""
+    problems: list[tuple[Loc, str]] = []
+    for loc, prompt_id in menu_prompt_fields(config):
+        if prompt_id not in manifest.prompts:
+            problems.append((loc, f"prompt {prompt_id!r} is not in {manifest.file}"))
+            continue
+        for language in config.languages:
+            if manifest.get(prompt_id, language) is None:
+                problems.append(
+                    (loc, f"prompt {prompt_id!r} has no {language!r} text in {manifest.file}")
+                )
+    return problems
 
 
 def check_prompts(

@@ -53,3 +53,22 @@ def write(tmp_path: Path, text: str, name: str = "t1.yaml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# The prompts manifest for VALID_YAML: every prompt its menu plays, in kk and ru.
+SAMPLE_MANIFEST = """\
+languages: [kk, ru]
+prompts:
+  choose-language:
+    kk: "Қазақ тілі үшін бірді басыңыз."
+    ru: "Для русского языка нажмите два."
+  invalid-choice:
+    kk: "Қате таңдау."
+    ru: "Неверный выбор."
+  menu-test:
+    kk: "Бірді басыңыз."
+    ru: "Нажмите один."
+  greeting-test:
+    kk: "Сәлеметсіз бе!"
+    ru: "Здравствуйте!"
+"""

@@ -13,7 +13,7 @@ from hotline.config import (
     config_dir,
     find_hotline,
 )
-from tests.config.samples import VALID_YAML, line_of, replaced, write
+from tests.config.samples import SAMPLE_MANIFEST, VALID_YAML, line_of, replaced, write
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
 
@@ -22,6 +22,7 @@ REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
 def _repo_config_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     # The tests below expect the repository's config/ unless they set the variable.
     monkeypatch.delenv("HOTLINE_CONFIG_DIR", raising=False)
+    monkeypatch.delenv("HOTLINE_PROMPTS_DIR", raising=False)
 
 
 def test_config_dir_is_the_repository_config_by_default() -> None:
@@ -81,7 +82,8 @@ def test_check_config_reports_each_failure_and_goes_on(
     bad_text = replaced('start: "08:00"', 'start: "8:00"')
     bad = write(tmp_path, bad_text, name="bad.yaml")
     missing = tmp_path / "missing.yaml"
-    assert check_config_main([str(bad), str(good), str(missing)]) == 1
+    manifest = write(tmp_path, SAMPLE_MANIFEST, name="manifest.yaml")
+    assert check_config_main([str(bad), str(good), str(missing)], manifest) == 1
     out, err = capsys.readouterr()
     assert out == f"OK {good} (hotline t1: 2 queues, 1 operators, 1 shifts)\n"
     assert err.splitlines()[0].startswith(f"{bad}:{line_of(bad_text, '8:00')}: shifts.0.start: ")
