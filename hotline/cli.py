@@ -1,4 +1,4 @@
-"""The `hotline` command: check-config, simulate, serve, menu-diagram, lists, prompts."""
+"""The `hotline` command: check-config, simulate, serve, menu-diagram, mode, lists, prompts."""
 
 from __future__ import annotations
 
@@ -69,6 +69,15 @@ def _parser() -> argparse.ArgumentParser:
     diagram.add_argument(
         "--output", type=Path, default=None, metavar="FILE", help="default: stdout"
     )
+    mode = sub.add_parser(
+        "mode",
+        help="show or switch a hotline's mode (normal or emergency) in Redis",
+        description="Without MODE print the current mode. New callers follow a change at "
+        "once; calls already in the menu keep their path. Needs HOTLINE_REDIS_URL or "
+        "REDIS_URL.",
+    )
+    mode.add_argument("hotline", metavar="HOTLINE", help="hotline id or YAML path")
+    mode.add_argument("mode", nargs="?", choices=["normal", "emergency"], metavar="MODE")
     lists_cli.add_parser(sub)
     prompts_cli.add_parser(sub)
     return parser
@@ -138,6 +147,34 @@ def _menu_diagram(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mode(args: argparse.Namespace) -> int:
+    from hotline.config import find_hotline, load_hotline
+    from hotline.queue.mode import EMERGENCY, get_mode, set_mode
+
+    hotline = load_hotline(find_hotline(args.hotline))
+    redis_url = os.environ.get("HOTLINE_REDIS_URL") or os.environ.get("REDIS_URL")
+    if not redis_url:
+        raise HotlineError("HOTLINE_REDIS_URL (or REDIS_URL) is not set")
+    if args.mode == EMERGENCY and hotline.menu.emergency is None:
+        raise HotlineError(f"hotline {hotline.id} has no menu.emergency section in its config")
+
+    async def run() -> str:
+        import redis.asyncio as redis
+
+        client = redis.Redis.from_url(redis_url)
+        try:
+            if args.mode is not None:
+                await set_mode(client, hotline.id, args.mode)
+            return await get_mode(client, hotline.id)
+        except (OSError, redis.RedisError) as exc:
+            raise HotlineError(f"Redis: {exc}") from None
+        finally:
+            await client.aclose()
+
+    print(f"hotline {hotline.id}: {asyncio.run(run())}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -149,6 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "simulate": _simulate,
         "serve": _serve,
         "menu-diagram": _menu_diagram,
+        "mode": _mode,
         "lists": lists_cli.run,
         "prompts": prompts_cli.run,
     }

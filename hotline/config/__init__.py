@@ -12,6 +12,7 @@ from hotline.config.loader import (
 from hotline.config.schema import (
     WEEKDAYS,
     ChoiceNode,
+    EmergencyConfig,
     HotlineConfig,
     Language,
     MenuConfig,
@@ -29,6 +30,7 @@ __all__ = [
     "ChoiceNode",
     "ConfigError",
     "ConfigIssue",
+    "EmergencyConfig",
     "HotlineConfig",
     "HotlineNotFoundError",
     "Language",

@@ -225,6 +225,16 @@ class ChoiceNode(_Model):
 MenuNode = ChoiceNode
 
 
+class EmergencyConfig(_Model):
+    """Emergency mode (switched with `hotline mode HOTLINE emergency`, no restart): after the
+    language choice the caller hears `announcement`, then the menu continues at `node`
+    instead of `start` (the greeting is skipped)."""
+
+    announcement: PromptId
+    # A node name in `menu.nodes` (checked by `cross_check`).
+    node: Id
+
+
 class MenuConfig(_Model):
     """The caller's path: language choice, an optional greeting, then menu nodes from `start`."""
 
@@ -239,6 +249,8 @@ class MenuConfig(_Model):
     closed_prompt: PromptId | None = None
     start: Id = "main"
     nodes: dict[str, MenuNode] = Field(min_length=1)
+    # None: the hotline has no emergency mode (switching to it is refused).
+    emergency: EmergencyConfig | None = None
 
     @model_validator(mode="after")
     def _start_exists(self) -> MenuConfig:
@@ -477,6 +489,12 @@ def _check_menu(config: HotlineConfig) -> Iterator[tuple[Loc, str]]:
                 f"the default closed prompt {config.closed_prompt!r} is not a valid prompt id "
                 "(a-z, 0-9, '_', '-'): set menu.closed_prompt",
             )
+    emergency = config.menu.emergency
+    if emergency is not None and emergency.node not in config.menu.nodes:
+        yield (
+            ("menu", "emergency", "node"),
+            f"node {emergency.node!r} is not among nodes {sorted(config.menu.nodes)}",
+        )
     for name, node in config.menu.nodes.items():
         for loc, topic in node.topics():
             # The IVR falls back to the default language's queue, so that one must exist.

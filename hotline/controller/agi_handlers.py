@@ -19,6 +19,7 @@ from hotline.ivr.actions import Action, CollectDigits, Enqueue, Finish, Hangup, 
 from hotline.ivr.events import CallerHungUp, DigitsEntered, Event, NoInput, PlayFinished
 from hotline.ivr.machine import IvrMachine, State
 from hotline.queue import Acd
+from hotline.queue.mode import EMERGENCY
 from hotline.records import Outcome
 from hotline.shifts import is_open
 
@@ -84,8 +85,11 @@ class IvrScripts:
         self, session: AgiSession, hotline: HotlineConfig, call: TrackedCall
     ) -> None:
         # Decided once, when the call arrives: a caller already in the menu at closing time
-        # is still served.
-        machine = IvrMachine(hotline, open_now=is_open(hotline, call.arrived_at))
+        # is still served, and a change of mode applies to new callers only.
+        emergency = await self._emergency(hotline, call)
+        machine = IvrMachine(
+            hotline, open_now=is_open(hotline, call.arrived_at), emergency=emergency
+        )
         action = machine.start()
         while True:
             try:
@@ -103,6 +107,22 @@ class IvrScripts:
             action = machine.handle(event)
             call.language = machine.language
             call.topic = machine.topic
+
+    async def _emergency(self, hotline: HotlineConfig, call: TrackedCall) -> bool:
+        """Whether the hotline is in emergency mode: one Redis GET per call. A Redis error
+        must not drop the caller: it is logged and the call takes the normal menu."""
+        if hotline.menu.emergency is None:
+            return False
+        try:
+            return await self._acds[hotline.id].mode() == EMERGENCY
+        except Exception as exc:
+            log.warning(
+                "call %s: cannot read the mode of hotline %s (%s): normal menu",
+                call.call_id,
+                hotline.id,
+                exc,
+            )
+            return False
 
     async def _perform(
         self, session: AgiSession, hotline: HotlineConfig, call: TrackedCall, action: Action

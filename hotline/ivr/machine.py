@@ -15,6 +15,10 @@ Every state change is in `IvrMachine.handle`; the helpers below it only build ac
     closed:  LANGUAGE --digit--> CLOSED --PlayFinished or a key--> Finish("closed")
                                    ^ '*' (repeat)
 
+    emergency (`emergency=True` and `menu.emergency` configured): LANGUAGE --digit-->
+    ANNOUNCEMENT --PlayFinished--> MENU at `menu.emergency.node` (no greeting); a key during
+    the announcement answers that node, as during the greeting.
+
 Rules that keep a caller from being dropped or stuck:
 - every wrong digit or silence uses a try; after the last try the caller moves on (to the
   default language, or to the node's `default_topic` queue: a person);
@@ -45,6 +49,7 @@ class State(Enum):
     LANGUAGE = "language"  # CollectDigits(language prompt) outstanding
     LANGUAGE_RETRY = "language-retry"  # Play(invalid choice) outstanding, then ask again
     GREETING = "greeting"  # Play(greeting) outstanding
+    ANNOUNCEMENT = "announcement"  # Play(emergency announcement) outstanding
     MENU = "menu"  # CollectDigits(node prompt) outstanding
     MENU_RETRY = "menu-retry"  # Play(invalid choice) outstanding, then ask again
     CLOSED = "closed"  # Play(closed prompt: the opening hours) outstanding, then Finish
@@ -54,13 +59,18 @@ class State(Enum):
 class IvrMachine:
     """One caller's way through a hotline's menu."""
 
-    def __init__(self, config: HotlineConfig, open_now: bool = True) -> None:
+    def __init__(
+        self, config: HotlineConfig, open_now: bool = True, emergency: bool = False
+    ) -> None:
         """`open_now`: whether the call came within the opening hours (the driver asks
-        `hotline.shifts.is_open`); when not, the caller hears the hours and the call ends."""
+        `hotline.shifts.is_open`); when not, the caller hears the hours and the call ends.
+        `emergency`: the hotline's mode is emergency (the driver reads it from Redis); it
+        only counts when the menu has an `emergency` section."""
         self._config = config
         self._open_now = open_now
         self._menu = config.menu
-        self._node_name = config.menu.start
+        self._emergency = config.menu.emergency if emergency else None
+        self._node_name = self._emergency.node if self._emergency is not None else config.menu.start
         self._state = State.NEW
         self._failures = 0  # wrong digits and silences at the current step
         self._repeats = 0  # '*' presses at the current step
@@ -81,6 +91,11 @@ class IvrMachine:
     @property
     def open_now(self) -> bool:
         return self._open_now
+
+    @property
+    def emergency(self) -> bool:
+        """Whether this call takes the emergency path (the mode and a configured section)."""
+        return self._emergency is not None
 
     @property
     def node(self) -> ChoiceNode:
@@ -123,14 +138,16 @@ class IvrMachine:
             case State.CLOSED, _:
                 # Played to the end, or a key cut it short: either way the call is over.
                 return self._finish("closed", "outside opening hours")
-            case State.GREETING | State.MENU | State.MENU_RETRY, DigitsEntered(digits=digits) if (
-                digits
-            ):
-                # A key during the greeting or the invalid-choice prompt answers the menu.
+            case (
+                State.GREETING | State.ANNOUNCEMENT | State.MENU | State.MENU_RETRY,
+                DigitsEntered(digits=digits),
+            ) if digits:
+                # A key during the greeting, the emergency announcement or the invalid-choice
+                # prompt answers the menu.
                 return self._menu_digits(digits)
             case State.MENU, _:
                 return self._menu_failed(wrong_digit=False)
-            case _:  # GREETING or MENU_RETRY played to the end
+            case _:  # GREETING, ANNOUNCEMENT or MENU_RETRY played to the end
                 return self._ask_menu()
 
     # --- language ----------------------------------------------------------------------------
@@ -169,6 +186,9 @@ class IvrMachine:
         self._next_step()
         if not self._open_now:
             return self._play_closed()
+        if self._emergency is not None:
+            self._state = State.ANNOUNCEMENT
+            return Play(self._emergency.announcement, self.language)
         if self._menu.greeting is not None:
             self._state = State.GREETING
             return Play(self._menu.greeting, self.language)

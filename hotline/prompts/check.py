@@ -1,10 +1,10 @@
 """`hotline prompts check`: every prompt a shipped menu plays exists, in every language it offers.
 
-For each hotline: its language prompt, invalid-choice prompt, greeting, each node's prompt and
-its closed prompt (the opening hours; declared for 24/7 hotlines too, so that a change of
-`hours` or a holiday needs no new sound) must be in the manifest and rendered as
-`prompts/<lang>/<id>.wav` (8 kHz, 16-bit, mono) for every language the hotline offers; so must
-the speech fragments in those languages.
+For each hotline: its language prompt, invalid-choice prompt, greeting, emergency announcement,
+each node's prompt and its closed prompt (the opening hours; declared for 24/7 hotlines too,
+so that a change of `hours` or a holiday needs no new sound) must be in the manifest and
+rendered as `prompts/<lang>/<id>.wav` (8 kHz, 16-bit, mono) for every language the hotline
+offers; so must the speech fragments in those languages.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ def menu_prompt_ids(config: HotlineConfig) -> list[str]:
     ids = [menu.language_prompt]
     if menu.greeting is not None:
         ids.append(menu.greeting)
+    if menu.emergency is not None:
+        ids.append(menu.emergency.announcement)
     ids += [node.prompt for node in menu.nodes.values()]
     ids.append(menu.invalid_prompt)
     ids.append(config.closed_prompt)
@@ -37,6 +39,8 @@ def menu_prompt_fields(config: HotlineConfig) -> list[tuple[Loc, str]]:
     fields: list[tuple[Loc, str]] = [(("menu", "language_prompt"), menu.language_prompt)]
     if menu.greeting is not None:
         fields.append((("menu", "greeting"), menu.greeting))
+    if menu.emergency is not None:
+        fields.append((("menu", "emergency", "announcement"), menu.emergency.announcement))
     fields += [
         (("menu", "nodes", name, "prompt"), node.prompt) for name, node in menu.nodes.items()
     ]

@@ -27,6 +27,7 @@ from redis.exceptions import ResponseError
 
 from hotline.queue.errors import AcdConflictError, InvalidAcdRequestError
 from hotline.queue.keys import CALL_TTL_S, AcdKeys
+from hotline.queue.mode import get_mode
 from hotline.queue.scripts import AcdScripts
 
 #: Priorities run 0..PRIORITY_MAX, higher served first.
@@ -62,6 +63,10 @@ class Acd:
     @property
     def keys(self) -> AcdKeys:
         return self._keys
+
+    async def mode(self) -> str:
+        """The hotline's mode, `normal` or `emergency` (one GET; see `hotline.queue.mode`)."""
+        return await get_mode(self._redis, self._keys.hotline_id)
 
     async def enqueue(
         self,

@@ -56,6 +56,12 @@ class AcdKeys:
         """SET: every queue id seen by an enqueue or a login; `assign` looks at each."""
         return self.prefix + "queues"
 
+    @property
+    def mode(self) -> str:
+        """STRING: the hotline's mode, `normal` or `emergency` (absent: normal). Read once per
+        call by the IVR driver; set with `hotline mode` (see `hotline.queue.mode`)."""
+        return self.prefix + "mode"
+
     # -- families keyed by an id ----------------------------------------------------------
 
     @property

@@ -71,7 +71,7 @@ def test_check_config_ok(capsys: pytest.CaptureFixture[str]) -> None:
         f"OK {REPO_CONFIG / 'hotlines' / '109.yaml'} "
         "(hotline 109: 10 queues, 12 operators, 4 shifts)",
         f"OK {REPO_CONFIG / 'hotlines' / '1414.yaml'} "
-        "(hotline 1414: 9 queues, 12 operators, 2 shifts)",
+        "(hotline 1414: 11 queues, 14 operators, 2 shifts)",
     ]
 
 

@@ -259,3 +259,29 @@ def test_the_priority_range_is_the_acds() -> None:
     from hotline.queue import PRIORITY_MAX
 
     assert QUEUE_PRIORITY_MAX == PRIORITY_MAX
+
+
+EMERGENCY_SECTION = """\
+      default_topic: general
+  emergency:
+    announcement: emergency-test
+    node: {node}
+"""
+
+
+def test_the_emergency_node_must_exist(tmp_path: Path) -> None:
+    text = replaced("      default_topic: general\n", EMERGENCY_SECTION.format(node="urgent"))
+    error = load_error(write(tmp_path, text))
+    assert error.first.field == "menu.emergency.node"
+    assert error.first.line == line_of(text, "node: urgent")
+    assert "'urgent' is not among nodes ['main']" in error.first.message
+
+
+def test_an_emergency_section_loads(tmp_path: Path) -> None:
+    text = replaced("      default_topic: general\n", EMERGENCY_SECTION.format(node="main"))
+    config = load_hotline(write(tmp_path, text))
+    assert config.menu.emergency is not None
+    assert (config.menu.emergency.announcement, config.menu.emergency.node) == (
+        "emergency-test",
+        "main",
+    )

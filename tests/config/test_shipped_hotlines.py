@@ -44,7 +44,10 @@ def test_the_field_notes_are_reflected() -> None:
         "digital-signature",
         "documents",
         "social-payments",
+        "missing-persons",  # emergency mode (January 2022)
     }
+    assert egov.menu.emergency is not None
+    assert egov.queue("missing-persons-ru").priority == 9
     assert city.hours == "24/7"
     assert len(city.shifts) == 4
     assert {q.topic for q in city.queues} == {

@@ -14,10 +14,14 @@ def shipped(hotline_id: str) -> HotlineConfig:
 
 
 def run(
-    config: HotlineConfig, events: list[Event], *, open_now: bool = True
+    config: HotlineConfig,
+    events: list[Event],
+    *,
+    open_now: bool = True,
+    emergency: bool = False,
 ) -> tuple[IvrMachine, list[Action]]:
     """Start a machine and feed it `events`; return it and every action it gave, in order."""
-    machine = IvrMachine(config, open_now=open_now)
+    machine = IvrMachine(config, open_now=open_now, emergency=emergency)
     actions = [machine.start()]
     for event in events:
         actions.append(machine.handle(event))

@@ -215,15 +215,25 @@ def test_every_queue_is_reachable_from_the_menu(hotline_id: str) -> None:
     config = shipped(hotline_id)
     language_digit = {"kk": "1", "ru": "2", "en": "3"}
     reached: set[str] = set()
-    for language in config.languages:
-        for digit in config.menu.nodes["main"].options:
-            _, actions = run(
-                config,
-                [DigitsEntered(language_digit[language]), PlayFinished(), DigitsEntered(digit)],
-            )
-            final = actions[-1]
-            assert isinstance(final, Enqueue)
-            reached.add(final.queue_id)
+    # The emergency node (if any) is reached in emergency mode only.
+    paths = [("main", False)]
+    if config.menu.emergency is not None:
+        paths.append((config.menu.emergency.node, True))
+    for node, emergency in paths:
+        for language in config.languages:
+            for digit in config.menu.nodes[node].options:
+                _, actions = run(
+                    config,
+                    [
+                        DigitsEntered(language_digit[language]),
+                        PlayFinished(),
+                        DigitsEntered(digit),
+                    ],
+                    emergency=emergency,
+                )
+                final = actions[-1]
+                assert isinstance(final, Enqueue)
+                reached.add(final.queue_id)
     assert reached == {queue.id for queue in config.queues}
 
 
@@ -316,3 +326,55 @@ def test_open_is_the_default_and_unchanged(hq: HotlineConfig) -> None:
     assert by_default == opened
     assert opened[-1] == Enqueue("social-payments-ru", "social-payments", "ru", 0)
     assert IvrMachine(hq).open_now
+
+
+# --- emergency mode ---------------------------------------------------------------------------
+
+EMERGENCY_MENU_1414 = CollectDigits("emergency-menu-1414", "ru", max_digits=1, timeout_s=5.0)
+
+
+def test_emergency_1414_announcement_then_the_emergency_node() -> None:
+    config = shipped("1414")
+    machine, actions = run(
+        config, [DigitsEntered("2"), PlayFinished(), DigitsEntered("1")], emergency=True
+    )
+    assert actions == [
+        ASK_LANGUAGE_1414,
+        Play("emergency-1414", "ru"),  # no greeting
+        EMERGENCY_MENU_1414,
+        Enqueue("missing-persons-ru", "missing-persons", "ru", 9),
+    ]
+    assert machine.emergency
+    assert machine.path == ("language:ru", "emergency:1")
+
+
+def test_emergency_1414_a_key_during_the_announcement_answers_the_node() -> None:
+    _, actions = run(shipped("1414"), [DigitsEntered("1"), DigitsEntered("2")], emergency=True)
+    assert actions == [
+        ASK_LANGUAGE_1414,
+        Play("emergency-1414", "kk"),
+        Enqueue("egov-portal-kk", "egov-portal", "kk", 0),
+    ]
+
+
+def test_emergency_1414_out_of_tries_goes_to_missing_persons() -> None:
+    _, actions = run(
+        shipped("1414"),
+        [DigitsEntered("2"), PlayFinished(), NoInput(), NoInput(), NoInput()],
+        emergency=True,
+    )
+    assert actions[-1] == Enqueue("missing-persons-ru", "missing-persons", "ru", 9)
+
+
+def test_emergency_outside_the_hours_still_plays_the_hours() -> None:
+    _, actions = run(shipped("1414"), [DigitsEntered("2")], open_now=False, emergency=True)
+    assert actions[-1] == Play("closed-1414", "ru")
+
+
+def test_emergency_without_a_section_is_the_normal_menu(hq: HotlineConfig) -> None:
+    assert hq.menu.emergency is None
+    script: list[Event] = [DigitsEntered("2"), PlayFinished(), DigitsEntered("1")]
+    machine, flagged = run(hq, script, emergency=True)
+    _, normal = run(hq, script)
+    assert flagged == normal
+    assert not machine.emergency
