@@ -93,7 +93,7 @@ def _simulate(args: argparse.Namespace) -> int:
     from hotline.config import find_hotline, load_hotline
     from hotline.controller.simulate import SimulationOptions, run_simulation
 
-    load_hotline(find_hotline(args.hotline))  # a bad --hotline fails before the progress bar
+    hotline = load_hotline(find_hotline(args.hotline))  # a bad one fails before the progress bar
     options = SimulationOptions(
         hotline=args.hotline,
         calls=args.calls,
@@ -114,7 +114,7 @@ def _simulate(args: argparse.Namespace) -> int:
         def on_progress(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        summary = asyncio.run(run_simulation(options, on_progress))
+        summary = asyncio.run(run_simulation(options, on_progress, hotline=hotline))
     table = Table(title=f"hotline {options.hotline}: {options.calls} simulated calls")
     table.add_column("figure")
     table.add_column("value", justify="right")

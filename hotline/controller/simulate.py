@@ -138,9 +138,14 @@ async def run_simulation(
     options: SimulationOptions,
     on_progress: Callable[[int, int], None] | None = None,
     before_stop: Callable[[Controller], Awaitable[None]] | None = None,
+    hotline: HotlineConfig | None = None,
 ) -> RunSummary:
-    """Run one simulated stretch of a hotline; the summary read back from SQL."""
-    hotline = load_hotline(find_hotline(options.hotline))
+    """Run one simulated stretch of a hotline; the summary read back from SQL.
+
+    `hotline`: the configuration of `options.hotline` if the caller has loaded it already.
+    """
+    if hotline is None:
+        hotline = load_hotline(find_hotline(options.hotline))
     # Separate streams: the callers (arrivals, digits, patience) are the same for a seed
     # whatever order the run's events happen in; the operators' and the PBX's draws are not.
     callers_rng = random.Random(options.seed)

@@ -15,8 +15,10 @@ import asyncio
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -212,3 +214,17 @@ def _as_closer(unsubscribe: Callable[[], None]) -> Callable[[], Awaitable[None]]
         unsubscribe()
 
     return close
+
+
+ALMATY = ZoneInfo("Asia/Almaty")
+# 10:00 on a Friday in Almaty: inside every shipped hotline's opening hours.
+AT_10 = datetime(2026, 11, 20, 10, 0, tzinfo=ALMATY)
+
+
+def streamed(rig: Rig, channel: str) -> list[str]:
+    """The sound files the controller played or asked with, in order."""
+    return [
+        e["Command"].split()[2]
+        for e in rig.events.matching("AGIExecStart", Channel=channel)
+        if e["Command"].startswith(("STREAM FILE", "GET DATA"))
+    ]

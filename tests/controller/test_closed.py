@@ -4,28 +4,16 @@ language, hears the hours and the call ends; one `closed` record, nothing in the
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from hotline.config import find_hotline, load_hotline
 from hotline.records import Outcome
 from hotline.sim import SimCaller
 
-from .conftest import Rig, RigFactory, hotline_400_100
+from .conftest import ALMATY, AT_10, Rig, RigFactory, hotline_400_100, streamed
 
-ALMATY = ZoneInfo("Asia/Almaty")
 # A Friday; 1414 is open 09:00-21:00 every day.
 AT_22 = datetime(2026, 11, 20, 22, 0, tzinfo=ALMATY)
-AT_10 = datetime(2026, 11, 20, 10, 0, tzinfo=ALMATY)
 PATIENT = 600.0
-
-
-def streamed(rig: Rig, channel: str) -> list[str]:
-    """The sound files the controller played or asked with, in order."""
-    return [
-        e["Command"].split()[2]
-        for e in rig.events.matching("AGIExecStart", Channel=channel)
-        if e["Command"].startswith(("STREAM FILE", "GET DATA"))
-    ]
 
 
 async def assert_closed_without_a_queue(rig: Rig, channel: str, uniqueid: str) -> None:

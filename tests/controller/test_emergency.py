@@ -10,8 +10,7 @@ from hotline.queue.mode import get_mode, set_mode
 from hotline.records import Outcome
 from hotline.sim import SimCaller
 
-from .conftest import RigFactory
-from .test_closed import AT_10, streamed
+from .conftest import AT_10, RigFactory, streamed
 
 
 async def test_a_1414_caller_in_emergency_mode_reaches_a_missing_persons_operator(
