@@ -1,4 +1,5 @@
-"""The `hotline` command: check-config, simulate, serve, menu-diagram, mode, lists, prompts."""
+"""The `hotline` command: check-config, simulate, serve, menu-diagram, mode, lists, requests,
+prompts."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from rich.table import Table
 from hotline.errors import HotlineError
 from hotline.lists import cli as lists_cli
 from hotline.prompts import cli as prompts_cli
+from hotline.requests import cli as requests_cli
 
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
@@ -79,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("hotline", metavar="HOTLINE", help="hotline id or YAML path")
     mode.add_argument("mode", nargs="?", choices=["normal", "emergency"], metavar="MODE")
     lists_cli.add_parser(sub)
+    requests_cli.add_parser(sub)
     prompts_cli.add_parser(sub)
     return parser
 
@@ -188,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "menu-diagram": _menu_diagram,
         "mode": _mode,
         "lists": lists_cli.run,
+        "requests": requests_cli.run,
         "prompts": prompts_cli.run,
     }
     try:

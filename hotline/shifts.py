@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hotline.config.schema import WEEKDAYS, HotlineConfig, OperatorConfig, ShiftConfig
+from hotline.config.schema import HotlineConfig, OperatorConfig, ShiftConfig
+from hotline.config.types import WEEKDAYS
 
 # How far ahead next_change_s looks: a week covers every weekly pattern, plus a day of slack.
 _LOOKAHEAD_DAYS = 8

@@ -3,15 +3,22 @@ hang-up -> SQL record -> /metrics."""
 
 from __future__ import annotations
 
+import logging
+import random
+import re
 import urllib.request
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
 from hotline.controller.app import Controller
+from hotline.controller.callers import DemoData
 from hotline.controller.simulate import SimulationOptions, run_simulation
+from hotline.ivr.iin import validate_iin
 from hotline.records import Outcome
+from tests.lists.test_lists import all_stored_text
 
 
 def _scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -51,7 +58,8 @@ async def test_simulated_calls_end_in_records_and_metrics(redis_url: str, tmp_pa
     assert summary.records == 12
     # Patient callers and free operators: most calls reach an operator.
     assert summary.answered >= 6, summary
-    assert summary.answered + summary.abandoned + summary.failed == 12, summary
+    ended = summary.answered + summary.abandoned + summary.self_served + summary.failed
+    assert ended == 12, summary
     assert summary.aht_s is not None
     assert summary.aht_s > 0
 
@@ -111,4 +119,46 @@ async def test_every_shipped_hotline_runs_without_failures(
     assert summary.lost == 0
     assert summary.failed == 0, summary
     assert summary.records == 10
-    assert summary.answered + summary.abandoned == 10
+    served = summary.answered + summary.abandoned + summary.self_served + summary.callbacks
+    assert served == 10, summary
+
+
+async def test_no_iin_in_clear_in_any_log_line_or_table_after_a_simulated_run(
+    redis_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, "sqlalchemy.engine")  # its statement log, with parameters
+    options = SimulationOptions(
+        hotline="400-100",
+        calls=40,
+        rate_per_min=60.0,
+        operators=5,
+        aht_s=20.0,
+        patience_s=60.0,
+        seed=5,
+        speed=300.0,
+        data_dir=tmp_path,
+        redis_url=redis_url,
+    )
+    summary = await run_simulation(options)
+    assert summary.lost == 0, summary
+    assert summary.self_served > 0, summary
+
+    # The IINs the simulated callers typed (the demo data of this seed) and any other run of
+    # 12 digits that is a valid IIN.
+    demo = DemoData.generate(random.Random(f"{options.seed}/demo"))
+    typed = {*demo.listed_iins, *demo.unlisted_iins}
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'hotline.db'}")
+    try:
+        stored = all_stored_text(engine)
+    finally:
+        engine.dispose()
+    assert "recipient_entries" in caplog.text  # the statement log was captured
+    # The scan sees the records of callers who typed an IIN.
+    assert "self_served" in stored
+    assert "list-check:found" in stored
+    for name, text in (("a table", stored), ("a log line", caplog.text)):
+        leaked = {iin for iin in typed if iin in text}
+        assert not leaked, f"{len(leaked)} IINs in clear in {name}"
+        valid = {m for m in re.findall(r"(?<!\d)\d{12}(?!\d)", text) if validate_iin(m).valid}
+        assert not valid, f"IIN-like numbers in {name}: {sorted(valid)[:3]}"

@@ -136,18 +136,18 @@ def _map_lines(
             _map_lines(item, (*path, index), lines, duplicates, file)
 
 
-def _locate(lines: LineMap, loc: Loc) -> tuple[int, Loc]:
+def _locate(lines: LineMap, loc: Loc, *, name_missing: bool = True) -> tuple[int, Loc]:
     """The line of `loc` in the file, and `loc` as the file spells it.
 
     Parts of a pydantic `loc` that are not in the file are skipped: a missing field (the
-    last part: its parent's line, the field still named) or a union member's tag in the
-    middle (dropped from the name too).
+    last part: its parent's line, the field still named unless `name_missing` is false) or
+    a union member's tag (dropped from the name too).
     """
     found: Loc = ()
     for index, part in enumerate(loc):
         if (*found, part) in lines:
             found = (*found, part)
-        elif index == len(loc) - 1:
+        elif index == len(loc) - 1 and name_missing:
             return lines.get(found, 1), (*found, part)
     return lines.get(found, 1), found
 
@@ -156,8 +156,10 @@ def _dotted(loc: Loc) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def _issue(file: str, lines: LineMap, loc: Loc, message: str) -> ConfigIssue:
-    line, spelled = _locate(lines, loc)
+def _issue(
+    file: str, lines: LineMap, loc: Loc, message: str, *, name_missing: bool = True
+) -> ConfigIssue:
+    line, spelled = _locate(lines, loc, name_missing=name_missing)
     return ConfigIssue(file, line, _dotted(spelled), message)
 
 
@@ -170,7 +172,10 @@ def _issue_from_pydantic(file: str, lines: LineMap, error: ErrorDetails) -> Conf
         message = "required field is missing"
     else:
         message = error["msg"].removeprefix("Value error, ")
-    return _issue(file, lines, loc, message)
+    # Only a missing field is named though not in the file; any other error's last part
+    # not in the file is a union member's tag (a collect node's own check ends in
+    # 'collect'), not a field.
+    return _issue(file, lines, loc, message, name_missing=kind == "missing")
 
 
 def _sorted(issues: list[ConfigIssue]) -> list[ConfigIssue]:

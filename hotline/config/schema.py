@@ -8,103 +8,36 @@ problem with its field path so the loader can point at the YAML line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-# --- field types ---------------------------------------------------------------------------
-
-# Ids end up in Redis keys, AMI variables and file names: keep them to a safe alphabet.
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-# Prompt ids become Asterisk file names `hotline/<lang>/<prompt>`: no slashes, no dots.
-_PROMPT_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-# An Asterisk dial string TECH/resource. No comma, '&', space or '$': the value is passed to
-# Dial() through a channel variable, where those would add options, channels or expressions.
-_DIAL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*/[A-Za-z0-9_.+@:/-]+$")
-_HHMM_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-
-Language = Literal["kk", "ru", "en"]
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MINUTES_PER_DAY = 24 * 60
-
-
-def _number_to_str(value: object) -> object:
-    # YAML reads `number: 109` or `id: 1414` as integers; they are names, not quantities.
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-def _check_id(value: str) -> str:
-    if not _ID_RE.match(value):
-        raise ValueError(f"{value!r} is not a valid id (letters, digits, '_', '.', '-')")
-    return value
-
-
-def _check_prompt(value: str) -> str:
-    if not _PROMPT_RE.match(value):
-        raise ValueError(f"{value!r} is not a valid prompt id (a-z, 0-9, '_', '-')")
-    return value
-
-
-def _check_dial(value: str) -> str:
-    if not _DIAL_RE.match(value):
-        raise ValueError(
-            f"{value!r} is not an Asterisk dial string like 'PJSIP/op101' or "
-            "'PJSIP/+77011234567@trunk'"
-        )
-    return value
-
-
-def _check_start_time(value: str) -> str:
-    if not _HHMM_RE.match(value):
-        raise ValueError(f"{value!r} is not a time HH:MM (00:00 to 23:59)")
-    return value
-
-
-def _check_end_time(value: str) -> str:
-    # "24:00" reads better than "00:00" for a shift that ends at midnight.
-    if value != "24:00" and not _HHMM_RE.match(value):
-        raise ValueError(f"{value!r} is not a time HH:MM (00:00 to 24:00)")
-    return value
-
-
-Id = Annotated[str, BeforeValidator(_number_to_str), AfterValidator(_check_id)]
-PromptId = Annotated[str, AfterValidator(_check_prompt)]
-StartTime = Annotated[str, AfterValidator(_check_start_time)]
-EndTime = Annotated[str, AfterValidator(_check_end_time)]
-
-
-def minute_of_day(hhmm: str) -> int:
-    """'08:30' -> 510; '24:00' -> 1440."""
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def _unique(values: list[Any], what: str) -> list[Any]:
-    seen: set[Any] = set()
-    for value in values:
-        if value in seen:
-            raise ValueError(f"{what} {value!r} is listed twice")
-        seen.add(value)
-    return values
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+from hotline.config.menu import ChoiceNode, MenuConfig
+from hotline.config.menu_checks import check_menu
+from hotline.config.types import (
+    HHMM_RE,
+    MINUTES_PER_DAY,
+    EndTime,
+    Id,
+    Language,
+    StartTime,
+    StrictModel,
+    Weekday,
+    check_dial,
+    minute_of_day,
+    number_to_str,
+    unique,
+)
 
 # --- parts ---------------------------------------------------------------------------------
 
@@ -112,7 +45,7 @@ class _Model(BaseModel):
 QUEUE_PRIORITY_MAX = 99
 
 
-class QueueConfig(_Model):
+class QueueConfig(StrictModel):
     """A queue of callers for one topic in one language; operators are matched on both."""
 
     id: Id
@@ -123,21 +56,21 @@ class QueueConfig(_Model):
     priority: int = Field(default=0, ge=0, le=QUEUE_PRIORITY_MAX)
 
 
-class OperatorConfig(_Model):
+class OperatorConfig(StrictModel):
     id: Id
     name: str = Field(min_length=1)
     # How Asterisk reaches the operator: a SIP endpoint or a mobile number through the trunk.
-    dial: Annotated[str, AfterValidator(_check_dial)]
+    dial: Annotated[str, AfterValidator(check_dial)]
     topics: list[Id] = Field(min_length=1)
     languages: list[Language] = Field(min_length=1)
 
     @field_validator("topics", "languages")
     @classmethod
     def _no_duplicates(cls, values: list[str], info: ValidationInfo) -> list[str]:
-        return _unique(values, str(info.field_name)[:-1])
+        return unique(values, str(info.field_name)[:-1])
 
 
-class ShiftConfig(_Model):
+class ShiftConfig(StrictModel):
     """Operators on duty from `start` to `end` (local time) on each of `days`.
 
     `end` at or before `start` means the shift crosses midnight; it counts for the day it
@@ -153,7 +86,7 @@ class ShiftConfig(_Model):
     @field_validator("days", "members")
     @classmethod
     def _no_duplicates(cls, values: list[str], info: ValidationInfo) -> list[str]:
-        return _unique(values, "day" if info.field_name == "days" else "member")
+        return unique(values, "day" if info.field_name == "days" else "member")
 
     @property
     def start_minute(self) -> int:
@@ -166,99 +99,6 @@ class ShiftConfig(_Model):
         return end if end > self.start_minute else end + MINUTES_PER_DAY
 
 
-class MenuOption(_Model):
-    """What a digit does. Only routing to a topic for now; more targets will come."""
-
-    queue_topic: Id
-    # The relative share of callers who pick this option (400-100: social payments 86,
-    # checkpoints 6.8). Routing ignores it; the simulator's default load draws from it.
-    weight: float = Field(default=1.0, ge=0)
-
-
-class ChoiceNode(_Model):
-    """Play `prompt`, read one digit, route by `options`.
-
-    A wrong digit plays the invalid-choice prompt and counts as a try, as does silence;
-    '*' repeats the prompt. When the tries are used up the caller goes to `default_topic`:
-    to a person, never a silent drop.
-    """
-
-    # The discriminator for the node kinds still to come (announcement, self-service, ...).
-    kind: Literal["choice"] = "choice"
-    prompt: PromptId
-    tries: int = Field(default=3, ge=1, le=9)
-    timeout_s: float = Field(default=5.0, gt=0, le=60)
-    options: dict[str, MenuOption] = Field(min_length=1)
-    default_topic: Id
-
-    @field_validator("options", mode="before")
-    @classmethod
-    def _digits_as_strings(cls, value: object) -> object:
-        # `1: {...}` unquoted in YAML gives an integer key.
-        if isinstance(value, dict):
-            return {_number_to_str(key): option for key, option in value.items()}
-        return value
-
-    @field_validator("options")
-    @classmethod
-    def _digit_keys(cls, value: dict[str, MenuOption]) -> dict[str, MenuOption]:
-        for key in value:
-            if len(key) != 1 or key not in "0123456789#":
-                raise ValueError(f"option key {key!r} must be one digit 0-9 or '#' ('*' repeats)")
-        return value
-
-    @model_validator(mode="after")
-    def _some_weight(self) -> ChoiceNode:
-        if not any(option.weight > 0 for option in self.options.values()):
-            raise ValueError("at least one option needs a weight above 0")
-        return self
-
-    def topics(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
-        """Each topic this node can route to, with its field path inside the node."""
-        for digit, option in self.options.items():
-            yield ("options", digit, "queue_topic"), option.queue_topic
-        yield ("default_topic",), self.default_topic
-
-
-# One kind for now. When a second arrives this becomes
-# `Annotated[ChoiceNode | AnnouncementNode | ..., Field(discriminator="kind")]`.
-MenuNode = ChoiceNode
-
-
-class EmergencyConfig(_Model):
-    """Emergency mode (switched with `hotline mode HOTLINE emergency`, no restart): after the
-    language choice the caller hears `announcement`, then the menu continues at `node`
-    instead of `start` (the greeting is skipped)."""
-
-    announcement: PromptId
-    # A node name in `menu.nodes` (checked by `cross_check`).
-    node: Id
-
-
-class MenuConfig(_Model):
-    """The caller's path: language choice, an optional greeting, then menu nodes from `start`."""
-
-    greeting: PromptId | None = None
-    # Played in the hotline's first language: it speaks every offered language itself.
-    language_prompt: PromptId = "choose-language"
-    language_tries: int = Field(default=3, ge=1, le=9)
-    language_timeout_s: float = Field(default=5.0, gt=0, le=60)
-    invalid_prompt: PromptId = "invalid-choice"
-    # Played (in the chosen language) to a call outside the opening hours or on a holiday; it
-    # says the hours, then the call ends. None: `closed-<hotline id>` (`closed_prompt`).
-    closed_prompt: PromptId | None = None
-    start: Id = "main"
-    nodes: dict[str, MenuNode] = Field(min_length=1)
-    # None: the hotline has no emergency mode (switching to it is refused).
-    emergency: EmergencyConfig | None = None
-
-    @model_validator(mode="after")
-    def _start_exists(self) -> MenuConfig:
-        if self.start not in self.nodes:
-            raise ValueError(f"start node {self.start!r} is not among nodes {sorted(self.nodes)}")
-        return self
-
-
 # --- the hotline ---------------------------------------------------------------------------
 
 # `model_validate(data, context={DEFER_CROSS_CHECKS: True})` skips `cross_check` so that the
@@ -268,10 +108,10 @@ DEFER_CROSS_CHECKS = "defer_cross_checks"
 Loc = tuple[str | int, ...]
 
 
-class HotlineConfig(_Model):
+class HotlineConfig(StrictModel):
     id: Id
     # The dialled short number, the extension in [hotline-in].
-    number: Annotated[str, BeforeValidator(_number_to_str), Field(pattern=r"^[0-9]+$")]
+    number: Annotated[str, BeforeValidator(number_to_str), Field(pattern=r"^[0-9]+$")]
     name: str = Field(min_length=1)
     timezone: str = "Asia/Almaty"
     # The first language is the default: callers who do not choose hear it.
@@ -285,10 +125,10 @@ class HotlineConfig(_Model):
     queues: list[QueueConfig] = Field(min_length=1)
     operators: list[OperatorConfig] = Field(min_length=1)
     # Empty: every operator is on duty at all times.
-    shifts: list[ShiftConfig] = []
+    shifts: list[ShiftConfig] = Field(default_factory=list)
     # Local dates on which the hotline is closed all day (the opening window that starts on
     # that date; a "24/7" hotline is closed from midnight to midnight). Shifts are unaffected.
-    holidays: list[date] = []
+    holidays: list[date] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -302,7 +142,7 @@ class HotlineConfig(_Model):
     @field_validator("languages")
     @classmethod
     def _unique_languages(cls, value: list[str]) -> list[str]:
-        return _unique(value, "language")
+        return unique(value, "language")
 
     @field_validator("hours")
     @classmethod
@@ -310,7 +150,7 @@ class HotlineConfig(_Model):
         if value == "24/7":
             return value
         start, sep, end = value.partition("-")
-        if not sep or not _HHMM_RE.match(start) or not (_HHMM_RE.match(end) or end == "24:00"):
+        if not sep or not HHMM_RE.match(start) or not (HHMM_RE.match(end) or end == "24:00"):
             raise ValueError(f"{value!r}: hours are '24/7' or 'HH:MM-HH:MM', e.g. '09:00-21:00'")
         if minute_of_day(start) == minute_of_day(end) % MINUTES_PER_DAY:
             raise ValueError(f"{value!r}: opening and closing at the same time; use '24/7'")
@@ -356,9 +196,13 @@ class HotlineConfig(_Model):
         opens, closes = minute_of_day(start), minute_of_day(end)
         return opens, closes if closes > opens else closes + MINUTES_PER_DAY
 
-    def menu_choice_weights(self) -> tuple[list[str], list[float]]:
-        """The start node's digits and their weights, for drawing simulated callers' choices."""
-        options = self.menu.nodes[self.menu.start].options
+    def menu_choice_weights(self, node: str | None = None) -> tuple[list[str], list[float]]:
+        """A choice node's digits and their weights (default: the start node's), for drawing
+        simulated callers' choices; empty for a node that is no choice."""
+        menu_node = self.menu.nodes[node or self.menu.start]
+        if not isinstance(menu_node, ChoiceNode):
+            return [], []
+        options = menu_node.options
         return list(options), [option.weight for option in options.values()]
 
     def queue(self, queue_id: str) -> QueueConfig:
@@ -405,7 +249,7 @@ def cross_check(config: HotlineConfig) -> list[tuple[Loc, str]]:
         *_check_queues(config),
         *_check_operators(config),
         *_check_shifts(config),
-        *_check_menu(config),
+        *check_menu(config),
     ]
 
 
@@ -474,32 +318,3 @@ def _check_shifts(config: HotlineConfig) -> Iterator[tuple[Loc, str]]:
         for position, member in enumerate(shift.members):
             if member not in operator_ids:
                 yield (("shifts", index, "members", position), f"unknown operator {member!r}")
-
-
-def _check_menu(config: HotlineConfig) -> Iterator[tuple[Loc, str]]:
-    default = config.default_language
-    if config.may_close and config.menu.closed_prompt is None:
-        # The default `closed-<id>` becomes a file name: an id with capitals or dots
-        # cannot make one.
-        try:
-            _check_prompt(config.closed_prompt)
-        except ValueError:
-            yield (
-                ("menu", "closed_prompt"),
-                f"the default closed prompt {config.closed_prompt!r} is not a valid prompt id "
-                "(a-z, 0-9, '_', '-'): set menu.closed_prompt",
-            )
-    emergency = config.menu.emergency
-    if emergency is not None and emergency.node not in config.menu.nodes:
-        yield (
-            ("menu", "emergency", "node"),
-            f"node {emergency.node!r} is not among nodes {sorted(config.menu.nodes)}",
-        )
-    for name, node in config.menu.nodes.items():
-        for loc, topic in node.topics():
-            # The IVR falls back to the default language's queue, so that one must exist.
-            if config.queue_for_topic(topic, default) is None:
-                yield (
-                    ("menu", "nodes", name, *loc),
-                    f"no queue for topic {topic!r} in the default language {default!r}",
-                )

@@ -1,5 +1,5 @@
-"""The FastAGI scripts of the dialplan contract: `ivr` (the menu) and `hold` (a visit between
-two stretches of music on hold).
+"""The FastAGI scripts of the dialplan contract: `ivr` (the menu), `ivr-result` (the end of a
+menu run by the classic AGI script) and `hold` (a visit between two stretches of hold music).
 
 These are the thin drivers around the pure IVR machine: they turn its actions into AGI
 commands and AGI answers into its events. They are the only IVR code that awaits.
@@ -7,6 +7,7 @@ commands and AGI answers into its events. They are the only IVR code that awaits
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 
@@ -15,12 +16,30 @@ from hotline.agi.session import AgiSession
 from hotline.clock import Clock
 from hotline.config import HotlineConfig
 from hotline.controller.tracker import CallTracker, TrackedCall
-from hotline.ivr.actions import Action, CollectDigits, Enqueue, Finish, Hangup, Play
-from hotline.ivr.events import CallerHungUp, DigitsEntered, Event, NoInput, PlayFinished
+from hotline.ivr.actions import (
+    Action,
+    Callback,
+    CollectDigits,
+    Enqueue,
+    Finish,
+    Hangup,
+    Lookup,
+    Play,
+)
+from hotline.ivr.events import (
+    CallerHungUp,
+    DigitsEntered,
+    Event,
+    LookupDone,
+    NoInput,
+    PlayFinished,
+)
 from hotline.ivr.machine import IvrMachine, State
 from hotline.queue import Acd
+from hotline.queue.callbacks import CallbackRequest, Callbacks
 from hotline.queue.mode import EMERGENCY
 from hotline.records import Outcome
+from hotline.selfservice import SelfService
 from hotline.shifts import is_open
 
 log = logging.getLogger(__name__)
@@ -44,12 +63,18 @@ class IvrScripts:
         tracker: CallTracker,
         clock: Clock,
         on_enqueued: Callable[[], None],
+        callbacks: Mapping[str, Callbacks],
+        selfservice: SelfService | None = None,
     ) -> None:
+        """`selfservice` None: every look-up answers "error" (the menu says it cannot check
+        now and goes on)."""
         self._hotlines = hotlines
         self._clock = clock
         self._acds = acds
         self._tracker = tracker
         self._on_enqueued = on_enqueued
+        self._callbacks = callbacks
+        self._selfservice = selfservice
 
     def _hotline(self, session: AgiSession) -> HotlineConfig:
         hotline_id = session.env.args[0] if session.env.args else ""
@@ -91,6 +116,7 @@ class IvrScripts:
             hotline, open_now=is_open(hotline, call.arrived_at), emergency=emergency
         )
         action = machine.start()
+        _note(call, machine)
         while True:
             try:
                 event = await self._perform(session, hotline, call, action)
@@ -105,8 +131,7 @@ class IvrScripts:
             if event is None:
                 return
             action = machine.handle(event)
-            call.language = machine.language
-            call.topic = machine.topic
+            _note(call, machine)
 
     async def _emergency(self, hotline: HotlineConfig, call: TrackedCall) -> bool:
         """Whether the hotline is in emergency mode: one Redis GET per call. A Redis error
@@ -140,23 +165,61 @@ class IvrScripts:
                 action.max_digits,
             )
             return DigitsEntered(got.digits) if got.digits else NoInput()
+        if isinstance(action, Lookup):
+            return LookupDone(await self._lookup(hotline, action))
         if isinstance(action, Enqueue):
             await self._enqueue(session, hotline, call, action)
+            return None
+        if isinstance(action, Callback):
+            await self._callback(session, hotline, call, action)
             return None
         if isinstance(action, Hangup):
             if action.prompt is not None:
                 await session.stream_file(prompt_file(action.prompt, action.language))
             await session.set_variable("HOTLINE_NEXT", "hangup")
-            await self._tracker.finish(call, Outcome.SELF_SERVED)
+            await self._tracker.finish(call, Outcome(action.outcome))
             return None
         if isinstance(action, Finish):
             # `closed` (outside opening hours, the hours were said) as much as `self_served`
-            # or `abandoned`: no queue, the dialplan hangs up.
+            # or `abandoned` (in the menu: the record names the node): no queue, hang up.
+            call.ivr_node = action.node
             await self._tracker.finish(call, Outcome(action.outcome))
             if not session.dead:
                 await session.set_variable("HOTLINE_NEXT", "hangup")
             return None
         raise TypeError(f"unknown IVR action {action!r}")
+
+    async def _lookup(self, hotline: HotlineConfig, action: Lookup) -> str:
+        if self._selfservice is None:
+            log.warning("self-service look-up asked but no database is configured")
+            return "error"
+        # SQL is synchronous: a thread keeps the other calls moving. lookup() never raises.
+        return await asyncio.to_thread(self._selfservice.lookup, action, hotline.id)
+
+    async def _callback(
+        self, session: AgiSession, hotline: HotlineConfig, call: TrackedCall, action: Callback
+    ) -> None:
+        """Register the call-back request and end the call; without a caller number there is
+        nobody to call back: the caller waits for an operator instead."""
+        if not call.caller or not call.caller.lstrip("+").isdigit():
+            log.warning("call %s: call-back asked without a number: queued", call.call_id)
+            enqueue = Enqueue(action.queue_id, action.topic, action.language, action.priority)
+            await self._enqueue(session, hotline, call, enqueue)
+            return
+        request = CallbackRequest(
+            callback_id=call.call_id,
+            number=call.caller,
+            queue_id=action.queue_id,
+            topic=action.topic,
+            language=action.language,
+            priority=action.priority,
+            requested_at_s=self._clock.now(),
+        )
+        await self._callbacks[hotline.id].register(request, call.arrived_at)
+        call.queue_id = action.queue_id
+        await self._tracker.finish(call, Outcome.CALLBACK)
+        if not session.dead:
+            await session.set_variable("HOTLINE_NEXT", "hangup")
 
     async def _enqueue(
         self, session: AgiSession, hotline: HotlineConfig, call: TrackedCall, action: Enqueue
@@ -179,6 +242,52 @@ class IvrScripts:
         await session.set_variable("HOTLINE_NEXT", "hold")
         self._on_enqueued()
 
+    async def ivr_result(self, session: AgiSession) -> None:
+        """The end of a menu run by the classic AGI script (`agi_scripts/hotline_ivr.py`): it
+        left its result in channel variables (`HOTLINE_IVR_RESULT`, ...; see
+        `hotline.agi.classic`). Queue the caller, register the call-back, or write the
+        record, as the `ivr` script would have. Run again from the `h` extension after a
+        hang-up in the menu; the Uniqueid makes a second visit for one call harmless."""
+        hotline = self._hotline(session)
+        env = session.env
+        if self._tracker.by_uniqueid(env.uniqueid) is not None:
+            # Seen already (the h extension after a result that queued the caller).
+            return
+        variables = {name: await session.get_variable(name) or "" for name in _RESULT_VARIABLES}
+        call = self._tracker.start(hotline.id, env.uniqueid, env.channel, env.callerid)
+        arrived = _float(variables["HOTLINE_ARRIVED"])
+        if arrived is not None and arrived <= call.arrived_at:
+            call.arrived_at = arrived
+        call.language = variables["HOTLINE_LANG"] or None
+        call.topic = variables["HOTLINE_TOPIC"] or None
+        call.ivr_node = variables["HOTLINE_IVR_NODE"] or None
+        call.path = [step for step in variables["HOTLINE_IVR_PATH"].split(",") if step]
+        result = variables["HOTLINE_IVR_RESULT"]
+        if result in ("enqueue", "callback"):
+            queue_id = variables["HOTLINE_QUEUE"]
+            priority = _int(variables["HOTLINE_PRIORITY"])
+            known = {queue.id for queue in hotline.queues}
+            if queue_id in known and priority is not None and call.topic and call.language:
+                if result == "enqueue":
+                    enqueue = Enqueue(queue_id, call.topic, call.language, priority)
+                    await self._enqueue(session, hotline, call, enqueue)
+                else:
+                    callback = Callback(queue_id, call.topic, call.language, priority)
+                    await self._callback(session, hotline, call, callback)
+                return
+        elif result in ("self_served", "closed", "abandoned"):
+            await self._tracker.finish(call, Outcome(result))
+            if not session.dead:
+                await session.set_variable("HOTLINE_NEXT", "hangup")
+            return
+        # "failed", nothing, or a result we cannot use: a person takes the call.
+        log.warning(
+            "call %s: classic IVR result %r unusable: to the fallback", call.call_id, variables
+        )
+        await self._tracker.finish(call, Outcome.FAILED)
+        if not session.dead:
+            await session.set_variable("HOTLINE_NEXT", "fallback")
+
     async def hold(self, session: AgiSession) -> None:
         """A visit between two stretches of hold music: is the caller still expected?"""
         hotline = self._hotline(session)
@@ -192,3 +301,35 @@ class IvrScripts:
             return
         await session.set_variable("HOTLINE_HOLD_S", str(hotline.hold_announce_s))
         await session.set_variable("HOTLINE_NEXT", "hold")
+
+
+# What the classic AGI script leaves for `ivr-result` (see hotline.agi.classic).
+_RESULT_VARIABLES = (
+    "HOTLINE_IVR_RESULT",
+    "HOTLINE_QUEUE",
+    "HOTLINE_TOPIC",
+    "HOTLINE_LANG",
+    "HOTLINE_PRIORITY",
+    "HOTLINE_IVR_NODE",
+    "HOTLINE_IVR_PATH",
+    "HOTLINE_ARRIVED",
+)
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+def _note(call: TrackedCall, machine: IvrMachine) -> None:
+    """Keep what the record needs from the menu: language, topic, where, the path."""
+    call.language = machine.language
+    call.topic = machine.topic
+    call.ivr_node = machine.where
+    call.path = list(machine.path)

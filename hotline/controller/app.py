@@ -22,9 +22,12 @@ from hotline.controller.agi_handlers import IvrScripts
 from hotline.controller.dispatcher import Dispatcher
 from hotline.controller.shifts import ShiftKeeper
 from hotline.controller.tracker import CallTracker
+from hotline.ivr.iin import IinHasher
 from hotline.metrics import HotlineMetrics, MetricsServer, serve_metrics
 from hotline.queue import Acd
+from hotline.queue.callbacks import Callbacks
 from hotline.records import CallRecord, RecordStore
+from hotline.selfservice import SelfService
 from hotline.tasks import stop_task
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,9 @@ class ControllerSettings:
     agi_port: int = 4573
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9573
+    # The key of the IIN hashes in the recipients lists (`hotline.ivr.iin.load_iin_key`);
+    # None: IIN look-ups answer "error" (the menu says it cannot check now).
+    iin_key: bytes | None = field(default=None, repr=False)
 
 
 class Controller:
@@ -84,10 +90,25 @@ class Controller:
             clock,
         )
         self.dispatcher = Dispatcher(self.hotlines, self.acds, self.ami, self.tracker, clock)
+        self.callbacks = {hid: Callbacks(self.redis, hid) for hid in self.hotlines}
+        hasher = IinHasher(settings.iin_key) if settings.iin_key is not None else None
         self.scripts = IvrScripts(
-            self.hotlines, self.acds, self.tracker, clock, self.dispatcher.wake
+            self.hotlines,
+            self.acds,
+            self.tracker,
+            clock,
+            self.dispatcher.wake,
+            self.callbacks,
+            SelfService(self.store.engine, hasher),
         )
-        self.agi = FastAgiServer({"ivr": self.scripts.ivr, "hold": self.scripts.hold}, clock)
+        self.agi = FastAgiServer(
+            {
+                "ivr": self.scripts.ivr,
+                "ivr-result": self.scripts.ivr_result,
+                "hold": self.scripts.hold,
+            },
+            clock,
+        )
         present = present_operators or {}
         self.shift_keepers = [
             ShiftKeeper(h, self.acds[hid], clock, self.dispatcher.wake, present.get(hid))

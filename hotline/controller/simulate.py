@@ -27,11 +27,13 @@ import redis.asyncio as redis_async
 from hotline.clock import ScaledClock
 from hotline.config import HotlineConfig, find_hotline, load_hotline
 from hotline.controller.app import AmiSettings, Controller, ControllerSettings
+from hotline.controller.callers import CallerFactory, DemoData, seed_demo_data
 from hotline.controller.summary import RunSummary, summarise
+from hotline.ivr.iin import KEY_ENV, KEY_FILE_ENV, IinHasher, load_iin_key
 from hotline.queue import AcdKeys
 from hotline.redis_server import RedisProcess
-from hotline.shifts import on_shift
-from hotline.sim import SimCall, SimCaller, SimOperator, SimPBX, WavSounds
+from hotline.shifts import is_open, on_shift
+from hotline.sim import SimCall, SimOperator, SimPBX, WavSounds
 from hotline.sim.ami_server import AmiServer
 
 log = logging.getLogger(__name__)
@@ -84,43 +86,6 @@ def start_of_run(hotline: HotlineConfig) -> float:
     tz = ZoneInfo(hotline.timezone)
     today = datetime.now(tz).replace(hour=10, minute=0, second=0, microsecond=0)
     return today.timestamp()
-
-
-# The IVR's language digits and how often simulated callers choose each language.
-LANGUAGE_DIGITS = {"kk": "1", "ru": "2", "en": "3"}
-LANGUAGE_WEIGHTS = {"kk": 55.0, "ru": 45.0, "en": 5.0}
-# How often a caller presses a digit that is no option before the right one.
-MISDIAL_SHARE = 0.05
-
-
-class CallerFactory:
-    """Simulated callers for one hotline: language, menu choice, patience."""
-
-    def __init__(self, hotline: HotlineConfig, rng: random.Random, patience_s: float) -> None:
-        self._rng = rng
-        self._patience_s = patience_s
-        self._languages = [LANGUAGE_DIGITS[lang] for lang in hotline.languages]
-        self._language_weights = [LANGUAGE_WEIGHTS[lang] for lang in hotline.languages]
-        # The menu options' `weight`s: for 400-100 the topic shares of the field notes.
-        self._choices, self._weights = hotline.menu_choice_weights()
-        options = set(self._choices) | {"*"}
-        self._misdial = next((d for d in "987654321" if d not in options), None)
-
-    def caller(self) -> SimCaller:
-        rng = self._rng
-        language = rng.choices(self._languages, weights=self._language_weights)[0]
-        choice = rng.choices(self._choices, weights=self._weights)[0]
-        digits = [language, choice]
-        if self._misdial is not None and rng.random() < MISDIAL_SHARE:
-            digits = [language, self._misdial, choice]
-        return SimCaller(
-            digits=digits,
-            think_s=rng.uniform(0.5, 3.0),
-            patience_s=rng.expovariate(1.0 / self._patience_s),
-        )
-
-    def number(self) -> str:
-        return f"+7701{self._rng.randrange(10**7):07d}"
 
 
 async def _clear_hotline_keys(url: str, hotline_id: str) -> int:
@@ -178,6 +143,11 @@ async def run_simulation(
         dial = FALLBACK_DIAL if op_id is None else hotline.operator(op_id).dial
         pbx.add_operator(dial, SimOperator(ring_s=rng.uniform(2.0, 6.0), talk_s=talk))
     secret = secrets.token_hex(8)
+    # The IIN key of a deployment if one is set, else one for this run only: the demo list
+    # is imported with it, so its hashes mean nothing outside the run.
+    has_key = os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV)
+    iin_key = load_iin_key(os.environ) if has_key else secrets.token_bytes(32)
+    demo = DemoData.generate(random.Random(f"{options.seed}/demo"))
     ami_server = AmiServer(pbx, {"hotline": secret}, clock)
     controller: Controller | None = None
     try:
@@ -189,16 +159,28 @@ async def run_simulation(
             ami=AmiSettings(host="127.0.0.1", port=ami_port, username="hotline", secret=secret),
             agi_port=0,
             metrics_port=0,
+            iin_key=iin_key,
         )
         present_by_hotline = {hotline.id: set(present)}
         controller = Controller(settings, {hotline.id: hotline}, clock, present_by_hotline)
         agi_port = await controller.start_listeners()
+        await asyncio.to_thread(
+            seed_demo_data,
+            controller.store.engine,
+            hotline,
+            demo,
+            IinHasher(iin_key),
+            options.data_dir,
+        )
         # The dialplan reaches the controller through this global, as a real deployment's
         # [globals] HOTLINE_AGI does.
         pbx.setvar(None, "HOTLINE_AGI", f"agi://127.0.0.1:{agi_port}")
         await controller.connect()
 
-        calls = await _place_calls(pbx, hotline, options, callers_rng, clock, on_progress)
+        factory = CallerFactory(
+            hotline, callers_rng, options.patience_s, demo, is_open(hotline, clock.now())
+        )
+        calls = await _place_calls(pbx, hotline, options, factory, callers_rng, clock, on_progress)
         await asyncio.gather(*(c.ended for c in calls))
         await clock.wait_for(controller.tracker.wait_idle(), _RECORD_GRACE_S)
         stored = await asyncio.to_thread(controller.store.fetch_all)
@@ -219,11 +201,11 @@ async def _place_calls(
     pbx: SimPBX,
     hotline: HotlineConfig,
     options: SimulationOptions,
+    factory: CallerFactory,
     rng: random.Random,
     clock: ScaledClock,
     on_progress: Callable[[int, int], None] | None,
 ) -> list[SimCall]:
-    factory = CallerFactory(hotline, rng, options.patience_s)
     calls: list[SimCall] = []
     ended = 0
 

@@ -40,6 +40,8 @@ class TrackedCall:
     operator_id: str | None = None
     answered_at: float | None = None
     path: list[str] = field(default_factory=list)
+    #: The menu node the caller was at when the menu ended (`Finish.node`), for the record.
+    ivr_node: str | None = None
 
 
 class CallTracker:
@@ -130,6 +132,8 @@ class CallTracker:
             ended_at=datetime.fromtimestamp(ended, UTC),
             wait_s=wait_s,
             talk_s=talk_s,
+            ivr_node=call.ivr_node,
+            ivr_path=",".join(call.path),
         )
 
 

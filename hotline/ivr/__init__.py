@@ -3,19 +3,29 @@
 from hotline.ivr.actions import (
     TERMINAL_ACTIONS,
     Action,
+    Callback,
     CollectDigits,
     Enqueue,
     Finish,
     Hangup,
+    Lookup,
     Outcome,
     Play,
 )
-from hotline.ivr.events import CallerHungUp, DigitsEntered, Event, NoInput, PlayFinished
+from hotline.ivr.events import (
+    CallerHungUp,
+    DigitsEntered,
+    Event,
+    LookupDone,
+    NoInput,
+    PlayFinished,
+)
 from hotline.ivr.machine import IvrMachine, State
 
 __all__ = [
     "TERMINAL_ACTIONS",
     "Action",
+    "Callback",
     "CallerHungUp",
     "CollectDigits",
     "DigitsEntered",
@@ -24,6 +34,8 @@ __all__ = [
     "Finish",
     "Hangup",
     "IvrMachine",
+    "Lookup",
+    "LookupDone",
     "NoInput",
     "Outcome",
     "Play",

@@ -26,8 +26,15 @@ class PlayFinished:
 
 
 @dataclass(frozen=True)
+class LookupDone:
+    """A `Lookup` finished: `result` is "found", "not_found", a request status, or "error"."""
+
+    result: str
+
+
+@dataclass(frozen=True)
 class CallerHungUp:
     """The caller's channel is gone."""
 
 
-Event = DigitsEntered | NoInput | PlayFinished | CallerHungUp
+Event = DigitsEntered | NoInput | PlayFinished | LookupDone | CallerHungUp

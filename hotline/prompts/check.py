@@ -1,7 +1,8 @@
 """`hotline prompts check`: every prompt a shipped menu plays exists, in every language it offers.
 
 For each hotline: its language prompt, invalid-choice prompt, greeting, emergency announcement,
-each node's prompt and its closed prompt (the opening hours; declared for 24/7 hotlines too,
+each node's prompts (its question, invalid-entry, look-up result, call-back confirmation
+and goodbye prompts) and its closed prompt (the opening hours; declared for 24/7 hotlines too,
 so that a change of `hours` or a holiday needs no new sound) must be in the manifest and
 rendered as `prompts/<lang>/<id>.wav` (8 kHz, 16-bit, mono) for every language the hotline
 offers; so must the speech fragments in those languages.
@@ -26,7 +27,7 @@ def menu_prompt_ids(config: HotlineConfig) -> list[str]:
         ids.append(menu.greeting)
     if menu.emergency is not None:
         ids.append(menu.emergency.announcement)
-    ids += [node.prompt for node in menu.nodes.values()]
+    ids += [prompt for node in menu.nodes.values() for _, prompt in node.prompts()]
     ids.append(menu.invalid_prompt)
     ids.append(config.closed_prompt)
     return list(dict.fromkeys(ids))
@@ -42,7 +43,9 @@ def menu_prompt_fields(config: HotlineConfig) -> list[tuple[Loc, str]]:
     if menu.emergency is not None:
         fields.append((("menu", "emergency", "announcement"), menu.emergency.announcement))
     fields += [
-        (("menu", "nodes", name, "prompt"), node.prompt) for name, node in menu.nodes.items()
+        (("menu", "nodes", name, *loc), prompt)
+        for name, node in menu.nodes.items()
+        for loc, prompt in node.prompts()
     ]
     fields.append((("menu", "invalid_prompt"), menu.invalid_prompt))
     if config.may_close:

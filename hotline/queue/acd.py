@@ -86,7 +86,7 @@ class Acd:
         """
         _check_id("call id", call_id)
         _check_id("queue id", queue_id)
-        score = _score(priority, at)
+        score = queue_score(priority, at)
         args = [call_id, queue_id, str(score), _time(at), channel, uniqueid, language, topic]
         return int(await self._run(self._scripts.enqueue, *args, str(priority)))
 
@@ -197,7 +197,8 @@ class Acd:
         return await script(keys=self._keys_list, args=[*self._prelude, *args])
 
 
-def _score(priority: int, at: float) -> int:
+def queue_score(priority: int, at: float) -> int:
+    """A place in a queue: higher priority first, then earlier arrival (see _PRIORITY_STEP)."""
     if isinstance(priority, bool) or not 0 <= priority <= PRIORITY_MAX:
         raise InvalidAcdRequestError(f"priority must be in 0..{PRIORITY_MAX}, got {priority!r}")
     arrival_ms = round(float(_time(at)) * 1000)

@@ -62,7 +62,18 @@ class AcdKeys:
         call by the IVR driver; set with `hotline mode` (see `hotline.queue.mode`)."""
         return self.prefix + "mode"
 
+    @property
+    def callbacks(self) -> str:
+        """ZSET: call-back requests not yet served, scored like waiting calls (priority, then
+        the caller's original arrival: a call-back keeps its place, no boost)."""
+        return self.prefix + "callbacks"
+
     # -- families keyed by an id ----------------------------------------------------------
+
+    @property
+    def callback_prefix(self) -> str:
+        """HASH per call-back request: `callback_prefix + callback_id`."""
+        return self.prefix + "callback:"
 
     @property
     def call_prefix(self) -> str:

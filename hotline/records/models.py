@@ -1,7 +1,7 @@
 """The SQL table of call records (SQLAlchemy 2, typed declarative mapping).
 
-The migration in `migrations/versions/0001_call_records.py` creates the same table; a test
-compares the two.
+The migrations in `migrations/versions/` (0001 creates the table, 0003 adds `ivr_node` and
+`ivr_path`) build the same table; a test compares the two.
 """
 
 from __future__ import annotations
@@ -66,3 +66,5 @@ class CallRecordRow(Base):
     ended_at: Mapped[datetime] = mapped_column(UtcDateTime())
     wait_s: Mapped[float] = mapped_column(Float)
     talk_s: Mapped[float] = mapped_column(Float)
+    ivr_node: Mapped[str | None] = mapped_column(String(64))
+    ivr_path: Mapped[str | None] = mapped_column(String(512))

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from hotline.records.errors import InvalidRecordError
 
@@ -23,6 +23,12 @@ class Outcome(StrEnum):
 
 
 _TIME_FIELDS = ("arrived_at", "enqueued_at", "answered_at", "ended_at")
+
+#: The widths of the `ivr_node` and `ivr_path` columns (characters).
+IVR_NODE_MAX: Final = 64
+IVR_PATH_MAX: Final = 512
+#: Ends an `ivr_path` that was cut to fit its column.
+TRUNCATED_MARK: Final = "\u2026"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,10 +50,18 @@ class CallRecord:
     answered_at: datetime | None = None
     wait_s: float = 0.0
     talk_s: float = 0.0
+    #: The menu node the caller was at when the menu ended (e.g. where they hung up).
+    ivr_node: str | None = None
+    #: The menu path, steps joined by "," (`language:ru,main:1`); cut to `IVR_PATH_MAX`.
+    ivr_path: str | None = None
 
     def __post_init__(self) -> None:
         # Frozen: normalise through object.__setattr__, once, at construction.
         object.__setattr__(self, "outcome", Outcome(self.outcome))
+        if self.ivr_node is not None:
+            object.__setattr__(self, "ivr_node", self.ivr_node[:IVR_NODE_MAX])
+        if self.ivr_path is not None:
+            object.__setattr__(self, "ivr_path", truncate_ivr_path(self.ivr_path))
         for name in _TIME_FIELDS:
             value = getattr(self, name)
             if value is None:
@@ -69,7 +83,8 @@ class CallRecord:
 
     @classmethod
     def from_json_dict(cls, data: dict[str, Any]) -> CallRecord:
-        """The inverse of `to_json_dict`."""
+        """The inverse of `to_json_dict`. Keys added later (`ivr_node`, `ivr_path`) may be
+        missing: a line spooled by an older version still loads."""
         values = dict(data)
         for name in _TIME_FIELDS:
             raw = values.get(name)
@@ -78,3 +93,21 @@ class CallRecord:
             return cls(**values)
         except (TypeError, ValueError) as exc:
             raise InvalidRecordError(f"not a call record: {exc}") from exc
+
+
+def truncate_ivr_path(path: str, limit: int = IVR_PATH_MAX) -> str:
+    """`path` if it fits in `limit` characters; else its start, cut after a whole step where
+    possible, ending in `,…` (or `…`), `limit` characters at most.
+
+    >>> truncate_ivr_path("language:ru,main:1,payments:1", 20)
+    'language:ru,main:1,…'
+    >>> truncate_ivr_path("abcdefghij", 5)
+    'abcd…'
+    """
+    if len(path) <= limit:
+        return path
+    head = path[: limit - len(TRUNCATED_MARK)]
+    cut = head.rfind(",")
+    if cut > 0:
+        return head[: cut + 1] + TRUNCATED_MARK
+    return head + TRUNCATED_MARK

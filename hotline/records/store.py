@@ -51,6 +51,11 @@ class RecordStore:
     def spool_path(self) -> Path:
         return self._spool.path
 
+    @property
+    def engine(self) -> Engine:
+        """The store's engine, shared with the self-service look-ups (same database)."""
+        return self._engine
+
     def migrate(self) -> None:
         """Bring the schema to the newest revision (Alembic, no ini file needed)."""
         try:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from hotline.sim.channel import ChannelInterruptedError, SimChannel
+from hotline.sim.classic_agi import run_classic_agi
 from hotline.sim.dial import run_dial
 from hotline.sim.dialplan import goto_target, split_condition
 from hotline.sim.events import CALL, channel_event, varset
@@ -66,7 +67,10 @@ async def app_gotoif(pbx: SimPBX, channel: SimChannel, data: str) -> Target | No
 
 
 async def app_agi(pbx: SimPBX, channel: SimChannel, data: str) -> Target | None:
-    await run_agi(pbx, channel, data)
+    if data.strip().lower().startswith("agi://"):
+        await run_agi(pbx, channel, data)
+    else:
+        await run_classic_agi(pbx, channel, data, pbx.agi_dir, pbx.agi_env)
     return None
 
 

@@ -17,36 +17,34 @@ import contextlib
 import logging
 from urllib.parse import urlsplit
 
-from hotline.sim.agi_commands import (
-    DEAD_CHANNEL,
-    DEAD_TEXT,
-    UNKNOWN_COMMAND,
-    USAGE_FIRST,
-    find_command,
-    parse_args,
-    usage_lines,
-)
-from hotline.sim.agi_handlers import AgiCommands, Reply
 from hotline.sim.agi_host import AgiHost
+from hotline.sim.agi_session import AgiSession
 from hotline.sim.channel import SimChannel
-from hotline.sim.events import AGI, channel_event
 
 log = logging.getLogger("hotline.sim.agi")
 
 AGI_VERSION = "22.10.1"
 MAX_AGI_CONNECT_S = 2.0  # res_agi.c compile-time constant (simulated seconds)
 MIN_REAL_CONNECT_S = 0.5  # a fast clock must not turn a loopback connect into a timeout
-HANGUP_AFTER_RESULT_S = 0.042  # res_agi notices the hangup one poll later (agi/03, 08a)
-USAGE_DELAY_S = 0.045
+
+
+def thread_id(host: AgiHost) -> int:
+    """A pthread id as `agi_threadid` shows it."""
+    return host.rng.randrange(139_900_000_000_000, 140_000_000_000_000)
 
 
 def env_block(
-    channel: SimChannel, request: str, script: str, args: list[str], thread_id: int
+    channel: SimChannel, request: str, script: str | None, args: list[str], thread_id: int
 ) -> bytes:
-    """The `agi_*` lines in Asterisk's order, LF endings, ending in a blank line."""
-    lines = [
-        ("agi_network", "yes"),
-        ("agi_network_script", script),
+    """The `agi_*` lines in Asterisk's order, LF endings, ending in a blank line.
+
+    `script`: the FastAGI script name (`agi_network_script`); None for classic AGI, whose
+    block starts at `agi_request` (res_agi's setup_env; launch_netscript writes the two
+    `agi_network` lines first)."""
+    lines: list[tuple[str, str]] = []
+    if script is not None:
+        lines += [("agi_network", "yes"), ("agi_network_script", script)]
+    lines += [
         ("agi_request", request),
         ("agi_channel", channel.name),
         ("agi_language", channel.language),
@@ -90,9 +88,12 @@ async def run_agi(host: AgiHost, channel: SimChannel, data: str) -> None:
         host.set_channel_var(channel, "AGISTATUS", "FAILURE")
         return
     reader, writer = connection
-    session = _Session(host, channel, reader, writer)
-    thread_id = host.rng.randrange(139_900_000_000_000, 140_000_000_000_000)
-    status = await session.run(env_block(channel, url, script, args, thread_id))
+    transport = _FastAgiTransport(writer)
+    session = AgiSession(host, channel, reader, writer, transport)
+    try:
+        status = await session.run(env_block(channel, url, script, args, thread_id(host)))
+    finally:
+        await transport.close()
     host.set_channel_var(channel, "AGISTATUS", status)
 
 
@@ -113,91 +114,27 @@ async def _connect(
     return None
 
 
-class _Session:
-    def __init__(
-        self,
-        host: AgiHost,
-        channel: SimChannel,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-    ) -> None:
-        self.host = host
-        self.channel = channel
-        self.reader = reader
-        self.writer = writer
-        self.commands = AgiCommands(host, channel)
-        self.failed = False
-        self.idle = asyncio.Event()
-        self.idle.set()
+class _FastAgiTransport:
+    """The socket side of a FastAGI session: `HANGUP\\n` tells the server the channel
+    died, and again when it half-closes (then Asterisk closes the socket)."""
 
-    async def run(self, env: bytes) -> str:
-        watcher = asyncio.get_running_loop().create_task(self._tell_server_when_dead())
-        try:
-            await self._write(env)
-            while True:
-                line = await self.reader.readline()
-                if not line.endswith(b"\n"):
-                    break  # EOF (half-close or close): Asterisk answers with HANGUP
-                await self._command(line[:-1].decode("utf-8", errors="replace"))
-            watcher.cancel()
-            await self._write(b"HANGUP\n")
-        finally:
-            watcher.cancel()
-            self.writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await self.writer.wait_closed()
-        if self.channel.interrupted.is_set():
-            return "HANGUP"
-        return "FAILURE" if self.failed else "SUCCESS"
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
 
     async def _write(self, data: bytes) -> None:
         with contextlib.suppress(ConnectionError, OSError):
             self.writer.write(data)
             await self.writer.drain()
 
-    async def _tell_server_when_dead(self) -> None:
-        """On hangup or Redirect: stop AGI-started music at once, then send a bare HANGUP,
-        about 40 ms after the `200 result=-1` of a command that was waiting."""
-        await self.channel.interrupted.wait()
-        self.host.stop_moh(self.channel)
-        command_was_waiting = not self.idle.is_set()
-        await self.idle.wait()
-        if command_was_waiting:
-            await self.host.clock.sleep(HANGUP_AFTER_RESULT_S)
+    async def notify_dead(self) -> None:
         await self._write(b"HANGUP\n")
 
-    async def _command(self, line: str) -> None:
-        if not line.strip():
-            return
-        command_id = str(self.host.rng.randrange(1, 2**31))
-        self.host.emit(self._exec_event("AGIExecStart", command_id, line))
-        self.idle.clear()
-        try:
-            reply = await self._dispatch(parse_args(line))
-            if reply.code == "-1":
-                self.failed = True
-            self.host.emit(self._exec_event("AGIExecEnd", command_id, line, reply.code, reply.text))
-            await self._write(reply.first.encode() + b"\n")
-            if reply.more:
-                await self.host.clock.sleep(USAGE_DELAY_S)
-                await self._write("".join(f"{extra}\n" for extra in reply.more).encode())
-        finally:
-            self.idle.set()
+    async def finish(self) -> bool:
+        await self._write(b"HANGUP\n")
+        await self.close()
+        return True
 
-    async def _dispatch(self, argv: list[str]) -> Reply:
-        spec = find_command(argv)
-        if spec is None:
-            return Reply(UNKNOWN_COMMAND, "510", "Invalid or unknown command")
-        if self.channel.interrupted.is_set() and not spec.allowed_dead:
-            return Reply(DEAD_CHANNEL, "511", DEAD_TEXT)
-        if not spec.min_argc <= len(argv) <= spec.max_argc:
-            return Reply(USAGE_FIRST, "520", "Usage", usage_lines(spec))
-        return await self.commands.run(" ".join(spec.words), argv[len(spec.words) :])
-
-    def _exec_event(
-        self, name: str, command_id: str, line: str, code: str | None = None, text: str = ""
-    ) -> list[tuple[str, str]]:
-        extra = [("CommandId", command_id), ("Command", line)]
-        if code is not None:
-            extra += [("ResultCode", code), ("Result", text)]
-        return channel_event(name, AGI, self.channel, *extra)
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await self.writer.wait_closed()

@@ -10,12 +10,13 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 
 from hotline.clock import Clock
 from hotline.sim.channel import STATE_RING, STATE_UP, Party, SimChannel
+from hotline.sim.classic_agi import DEFAULT_AGI_DIR
 from hotline.sim.dialplan import Dialplan, load_dialplan, substitute
 from hotline.sim.errors import NoSuchChannel
 from hotline.sim.events import (
@@ -47,8 +48,16 @@ class SimPBX:
         globals_override: dict[str, str],
         sounds: SoundLibrary,
         rng: random.Random,
+        *,
+        agi_dir: Path | None = None,
+        agi_env: Mapping[str, str] | None = None,
     ) -> None:
+        """`agi_dir`: where classic `AGI(script,...)` finds its scripts (Asterisk's
+        astagidir; default: the repo's agi_scripts/). `agi_env`: extra environment
+        variables for those scripts (e.g. HOTLINE_REDIS_URL)."""
         self._clock = clock
+        self.agi_dir = Path(agi_dir) if agi_dir is not None else DEFAULT_AGI_DIR
+        self.agi_env: dict[str, str] = dict(agi_env or {})
         self._sounds = sounds
         self._rng = rng
         self.dialplan: Dialplan = load_dialplan(Path(dialplan_path))

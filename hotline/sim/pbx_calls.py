@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from hotline.sim.pbx import SimPBX
 
 
+HANGUP_IN_MENU_S = 0.3
+
+
 @dataclass
 class _TrackedCall:
     call: SimCall
@@ -51,6 +54,9 @@ class CallTracker:
     def input_started(self, channel: SimChannel, prompt_end_at: float) -> None:
         tracked = self._calls.get(channel.name)
         if tracked is None:
+            return
+        if tracked.script.hangs_up_now():
+            self._pbx.spawn(self._hang_up_in_menu(channel))
             return
         digits = tracked.script.next_entry()
         if digits:
@@ -89,6 +95,13 @@ class CallTracker:
                 channel.push_digit(digit)
         finally:
             script.pressing = False
+
+    async def _hang_up_in_menu(self, channel: SimChannel) -> None:
+        # A moment into the prompt, as a caller who has heard enough.
+        await self._pbx.clock.sleep(HANGUP_IN_MENU_S)
+        if channel.alive and channel.hangup_cause is None:
+            self._pbx.emit(channel_event("HangupRequest", CALL, channel, ("Cause", "16")))
+            channel.request_hangup(16, "caller")
 
     def hold_started(self, channel: SimChannel) -> None:
         tracked = self._calls.get(channel.name)

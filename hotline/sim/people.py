@@ -20,11 +20,13 @@ DTMF_GAP_S = 0.250
 @dataclass(frozen=True)
 class SimCaller:
     """`digits`: one entry per input read ("" presses nothing); `think_s` after the
-    prompt ends; hangs up when the total time on hold exceeds `patience_s`."""
+    prompt ends; hangs up when the total time on hold exceeds `patience_s`, or during the
+    prompt of input read number `hangup_at` (0-based; None: never in the menu)."""
 
     digits: list[str]
     think_s: float
     patience_s: float
+    hangup_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,15 +65,21 @@ class CallerScript:
     def __init__(self, caller: SimCaller) -> None:
         self.caller = caller
         self._entries = deque(caller.digits)
+        self.reads = 0  # input reads started so far
         self.pressing = False
         self.hold_total_s = 0.0
         self.hold_since: float | None = None
 
     def next_entry(self) -> str | None:
         """The digits to press for a new input read, or None (busy pressing, or done)."""
+        self.reads += 1
         if self.pressing or not self._entries:
             return None
         return self._entries.popleft()
+
+    def hangs_up_now(self) -> bool:
+        """Whether the caller hangs up at the input read starting now."""
+        return self.caller.hangup_at is not None and self.reads == self.caller.hangup_at
 
     def patience_left_s(self) -> float:
         return self.caller.patience_s - self.hold_total_s

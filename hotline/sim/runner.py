@@ -3,11 +3,13 @@ emit Newexten, run the application, then follow Goto, Redirect or hangup."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from hotline.sim.apps import APPS
+from hotline.sim.apps import APPS, App
 from hotline.sim.channel import ChannelInterruptedError, SimChannel
+from hotline.sim.dialplan import Step
 from hotline.sim.events import CALL, DIALPLAN, channel_event
 
 if TYPE_CHECKING:
@@ -35,8 +37,96 @@ def _jump(pbx: SimPBX, channel: SimChannel, target: tuple[str, str, str]) -> boo
 
 
 async def run_dialplan(pbx: SimPBX, channel: SimChannel) -> None:
-    """Run `channel` from its context/exten/priority until it hangs up."""
+    """Run `channel` from its context/exten/priority until it hangs up, then the `h`
+    extension of the context it was in, if there is one."""
     channel.runs_dialplan = True
+    cancelled = False
+    try:
+        await _run_steps(pbx, channel)
+    except asyncio.CancelledError:
+        cancelled = True
+        raise
+    finally:
+        if channel.hung_up_by in ("caller", "operator"):
+            # the pbx ends a channel whose peer went away with one more soft hangup (ami/09,
+            # ami/11, ami/12); a dialplan or AMI hangup has already said it
+            pbx.emit(channel_event("SoftHangupRequest", CALL, channel, ("Cause", "16")))
+        if not cancelled:
+            await _run_h_exten(pbx, channel)
+        pbx.finish_channel(
+            channel, channel.hangup_cause if channel.hangup_cause is not None else 16
+        )
+
+
+async def _run_h_exten(pbx: SimPBX, channel: SimChannel) -> None:
+    """ast_pbx_h_exten_run: after the dialplan ended on a hangup, run `h` of the channel's
+    context from priority 1, on the dead channel, until an application returns non-zero
+    (here: raises ChannelInterruptedError, as Wait or Playback do on a dead channel) or
+    the priorities run out. Set, NoOp, Goto and GotoIf work; AGI runs in dead mode."""
+    if not pbx.dialplan.has_exten(channel.context, "h"):
+        return
+    if channel.hangup_cause is None:
+        channel.request_hangup(16, "system")
+    channel.redirect_to = None
+    channel.exten, channel.priority = "h", 1
+    try:
+        while True:
+            step = pbx.dialplan.step(channel.context, channel.exten, channel.priority)
+            if step is None:
+                return
+            app = await _exec_step(pbx, channel, step)
+            if app is None:
+                return  # no such application: pbx_exec fails, the h extension ends
+            try:
+                target = await app(pbx, channel, channel.app_data)
+            except ChannelInterruptedError:
+                log.info(
+                    "Spawn extension (%s, %s, %d) exited non-zero on '%s'",
+                    channel.context,
+                    channel.exten,
+                    channel.priority,
+                    channel.name,
+                )
+                return
+            if target is None:
+                channel.priority += 1
+                continue
+            context, exten, priority_text = target
+            priority = pbx.dialplan.resolve_priority(context, exten, priority_text)
+            if priority is None or pbx.dialplan.step(context, exten, priority) is None:
+                return
+            channel.context, channel.exten, channel.priority = context, exten, priority
+    except Exception:
+        log.exception("Channel '%s' failed in its h extension", channel.name)
+
+
+async def _exec_step(pbx: SimPBX, channel: SimChannel, step: Step) -> App | None:
+    """Expand the step's arguments, emit Newexten; its application (None: unknown)."""
+    data = pbx.expand(channel, step.args)
+    channel.application, channel.app_data = step.app, data
+    pbx.emit(
+        channel_event(
+            "Newexten",
+            DIALPLAN,
+            channel,
+            ("Extension", channel.exten),
+            ("Application", step.app),
+            ("AppData", data),
+        )
+    )
+    app = APPS.get(step.app.lower())
+    if app is None:
+        log.warning(
+            "No application '%s' for extension (%s, %s, %d)",
+            step.app,
+            channel.context,
+            channel.exten,
+            channel.priority,
+        )
+    return app
+
+
+async def _run_steps(pbx: SimPBX, channel: SimChannel) -> None:
     try:
         while channel.hangup_cause is None:
             if channel.redirect_to is not None:
@@ -55,31 +145,12 @@ async def run_dialplan(pbx: SimPBX, channel: SimChannel) -> None:
                 )
                 channel.request_hangup(16 if exists else 0, "system")
                 break
-            data = pbx.expand(channel, step.args)
-            channel.application, channel.app_data = step.app, data
-            pbx.emit(
-                channel_event(
-                    "Newexten",
-                    DIALPLAN,
-                    channel,
-                    ("Extension", channel.exten),
-                    ("Application", step.app),
-                    ("AppData", data),
-                )
-            )
-            app = APPS.get(step.app.lower())
+            app = await _exec_step(pbx, channel, step)
             if app is None:
-                log.warning(
-                    "No application '%s' for extension (%s, %s, %d)",
-                    step.app,
-                    channel.context,
-                    channel.exten,
-                    channel.priority,
-                )
                 channel.priority += 1
                 continue
             try:
-                target = await app(pbx, channel, data)
+                target = await app(pbx, channel, channel.app_data)
             except ChannelInterruptedError:
                 continue
             if channel.interrupted.is_set():
@@ -99,11 +170,3 @@ async def run_dialplan(pbx: SimPBX, channel: SimChannel) -> None:
             channel.priority,
         )
         channel.request_hangup(0, "system")
-    finally:
-        if channel.hung_up_by in ("caller", "operator"):
-            # the pbx ends a channel whose peer went away with one more soft hangup (ami/09,
-            # ami/11, ami/12); a dialplan or AMI hangup has already said it
-            pbx.emit(channel_event("SoftHangupRequest", CALL, channel, ("Cause", "16")))
-        pbx.finish_channel(
-            channel, channel.hangup_cause if channel.hangup_cause is not None else 16
-        )

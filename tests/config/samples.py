@@ -17,7 +17,7 @@ menu:
       prompt: menu-test
       options:
         "1": {queue_topic: general}
-      default_topic: general
+      after_tries: {queue_topic: general}
 queues:
   - {id: general-kk, topic: general, language: kk}
   - {id: general-ru, topic: general, language: ru}

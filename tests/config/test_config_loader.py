@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.config import ConfigError, HotlineConfig, load_hotline
+from hotline.config import ChoiceNode, ConfigError, HotlineConfig, load_hotline
 from tests.config.samples import VALID_YAML, line_of, replaced, write
 
 ISSUE_RE = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<field>[\w.-]+): (?P<message>.+)$")
@@ -227,7 +227,9 @@ def test_unquoted_times_and_numbers_read_as_intended(tmp_path: Path) -> None:
     config = load_hotline(write(tmp_path, text))
     assert config.number == "999"
     assert (config.shifts[0].start, config.shifts[0].end) == ("20:00", "08:00")
-    assert list(config.menu.nodes["main"].options) == ["1"]
+    main = config.menu.nodes["main"]
+    assert isinstance(main, ChoiceNode)
+    assert list(main.options) == ["1"]
 
 
 def test_menu_start_must_name_a_node(tmp_path: Path) -> None:
@@ -262,7 +264,7 @@ def test_the_priority_range_is_the_acds() -> None:
 
 
 EMERGENCY_SECTION = """\
-      default_topic: general
+      after_tries: {{queue_topic: general}}
   emergency:
     announcement: emergency-test
     node: {node}
@@ -270,7 +272,9 @@ EMERGENCY_SECTION = """\
 
 
 def test_the_emergency_node_must_exist(tmp_path: Path) -> None:
-    text = replaced("      default_topic: general\n", EMERGENCY_SECTION.format(node="urgent"))
+    text = replaced(
+        "      after_tries: {queue_topic: general}\n", EMERGENCY_SECTION.format(node="urgent")
+    )
     error = load_error(write(tmp_path, text))
     assert error.first.field == "menu.emergency.node"
     assert error.first.line == line_of(text, "node: urgent")
@@ -278,7 +282,9 @@ def test_the_emergency_node_must_exist(tmp_path: Path) -> None:
 
 
 def test_an_emergency_section_loads(tmp_path: Path) -> None:
-    text = replaced("      default_topic: general\n", EMERGENCY_SECTION.format(node="main"))
+    text = replaced(
+        "      after_tries: {queue_topic: general}\n", EMERGENCY_SECTION.format(node="main")
+    )
     config = load_hotline(write(tmp_path, text))
     assert config.menu.emergency is not None
     assert (config.menu.emergency.announcement, config.menu.emergency.node) == (

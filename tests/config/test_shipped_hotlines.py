@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from hotline.config import HotlineConfig, find_hotline, load_hotline
+from hotline.config import (
+    CallbackNode,
+    ChoiceNode,
+    CollectNode,
+    HangupNode,
+    HotlineConfig,
+    LookupNode,
+    find_hotline,
+    load_hotline,
+    menu_checks,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = ["1414", "109", "400-100"]
@@ -59,9 +69,83 @@ def test_the_field_notes_are_reflected() -> None:
     }
     assert hq.hours == "24/7"
     assert {q.topic for q in hq.queues} == {"social-payments", "checkpoints", "other"}
-    assert hq.menu.nodes["main"].options["1"].queue_topic == "social-payments"
     digits, weights = hq.menu_choice_weights()
     assert dict(zip(digits, weights, strict=True)) == {"1": 86, "2": 6.8, "0": 7.2}
+
+
+def test_400_100_social_payments_go_to_the_recipients_list_check() -> None:
+    hq = load_hotline(find_hotline("400-100"))
+    menu = hq.menu
+    assert (menu.operator_topic, menu.operator_digit, menu.closed_node) == ("other", "0", None)
+    main = menu.nodes["main"]
+    assert isinstance(main, ChoiceNode)
+    assert main.options["1"].goto == "payments"
+    assert main.options["2"].queue_topic == "checkpoints"
+    payments = menu.nodes["payments"]
+    assert isinstance(payments, ChoiceNode)
+    assert payments.options["1"].goto == "iin"
+    assert payments.options["2"].queue_topic == "social-payments"
+    iin = menu.nodes["iin"]
+    assert isinstance(iin, CollectNode)
+    assert (iin.validator, iin.min_digits, iin.max_digits, iin.store) == ("iin", 12, 12, "iin")
+    assert iin.next.goto == "list-check"
+    check = menu.nodes["list-check"]
+    assert isinstance(check, LookupNode)
+    assert (check.service, check.list, check.input) == ("recipients_list", "payment-50000", "iin")
+    assert set(check.results) == {"found", "not_found", "error"}
+    assert check.next.goto == "after-check"
+    assert isinstance(menu.nodes["bye"], HangupNode)
+    assert menu_checks.reachable_nodes(menu) == set(menu.nodes)
+    assert menu.emergency is None
+
+
+def test_109_option_6_gives_the_status_of_a_request() -> None:
+    city = load_hotline(find_hotline("109"))
+    menu = city.menu
+    main = menu.nodes["main"]
+    assert isinstance(main, ChoiceNode)
+    assert main.options["6"].goto == "request-number"
+    collect = menu.nodes["request-number"]
+    assert isinstance(collect, CollectNode)
+    assert (collect.validator, collect.store, collect.next.goto) == (
+        "digits",
+        "request",
+        "request-status",
+    )
+    lookup = menu.nodes["request-status"]
+    assert isinstance(lookup, LookupNode)
+    assert (lookup.service, lookup.input, lookup.list) == ("request_status", "request", None)
+    assert {"not_found", "error"} <= set(lookup.results)
+    assert menu.operator_topic == "consultation"
+    assert menu_checks.reachable_nodes(menu) == set(menu.nodes)
+
+
+def test_1414_offers_a_callback_and_has_an_emergency_node() -> None:
+    egov = load_hotline(find_hotline("1414"))
+    menu = egov.menu
+    main = menu.nodes["main"]
+    assert isinstance(main, ChoiceNode)
+    assert main.options["5"].goto == "callback"
+    for name in ("callback", "closed-callback"):
+        node = menu.nodes[name]
+        assert isinstance(node, CallbackNode)
+        assert node.topic == "egov-portal"
+    assert menu.closed_node == "closed-callback"
+    assert egov.may_close
+    assert menu.emergency is not None
+    assert menu.emergency.node == "emergency"
+    emergency = menu.nodes["emergency"]
+    assert isinstance(emergency, ChoiceNode)
+    assert emergency.options["1"].queue_topic == "missing-persons"
+    # `emergency` and `closed-callback` are reached only as entry nodes.
+    assert set(menu_checks.entry_nodes(menu)) == {"main", "emergency", "closed-callback"}
+    assert menu_checks.reachable_nodes(menu) == set(menu.nodes)
+
+
+def test_every_asking_node_leads_somewhere_after_its_last_try(shipped: HotlineConfig) -> None:
+    for node in shipped.menu.nodes.values():
+        if isinstance(node, ChoiceNode | CollectNode | CallbackNode):
+            assert node.after_tries is not None or shipped.menu.operator_topic is not None
 
 
 def test_helpers(shipped: HotlineConfig) -> None:

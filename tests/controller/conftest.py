@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -142,6 +143,9 @@ class RigFactory(Protocol):
         duty: SimOperator | None = ...,
         speed: float = ...,
         start: float | None = ...,
+        iin_key: bytes | None = ...,
+        dialplan: Path = ...,
+        classic: bool = ...,
     ) -> Rig: ...
 
 
@@ -157,19 +161,39 @@ async def make_rig(redis_url: str, tmp_path: Path) -> AsyncIterator[RigFactory]:
         duty: SimOperator | None = None,
         speed: float = SPEED,
         start: float | None = None,
+        iin_key: bytes | None = None,
+        dialplan: Path = DIALPLAN,
+        classic: bool = False,
     ) -> Rig:
         """`present`: the operators who log in (their shift permitting). `operators`: the
         softphones by operator id (default: each present operator answers after 1 s and
         talks 10 s). `duty`: the fallback group's phone (default: answers, talks 5 s).
-        `start`: the clock's start, epoch seconds (default: 10:00 local time today)."""
+        `start`: the clock's start, epoch seconds (default: 10:00 local time today).
+        `iin_key`: the controller's IIN key (None: IIN look-ups answer "error").
+        `classic`: the menu runs in the classic AGI script agi_scripts/hotline_ivr.py
+        (HOTLINE_IVR=hotline-ivr-classic), given the rig's Redis, database and key."""
         config = hotline or hotline_400_100()
         clock = ScaledClock(speed, start=start_of_run(config) if start is None else start)
+        database_url = f"sqlite:///{tmp_path / 'hotline.db'}"
+        pbx_globals = {"HOTLINE_FALLBACK_DIAL": DUTY_DIAL}
+        agi_env: dict[str, str] = {}
+        if classic:
+            pbx_globals["HOTLINE_IVR"] = "hotline-ivr-classic"
+            agi_env = {
+                "HOTLINE_REDIS_URL": redis_url,
+                "HOTLINE_DATABASE_URL": database_url,
+                # The script's clock is the machine's: shift it to the simulated time of day.
+                "HOTLINE_TIME_OFFSET_S": str(clock.now() - time.time()),
+            }
+            if iin_key is not None:
+                agi_env["HOTLINE_IIN_KEY"] = iin_key.hex()
         pbx = SimPBX(
             clock,
-            DIALPLAN,
-            {"HOTLINE_FALLBACK_DIAL": DUTY_DIAL},
+            dialplan,
+            pbx_globals,
             FixedSounds(1.0),
             random.Random(11),
+            agi_env=agi_env,
         )
         closers.append(pbx.close)
         softphones = dict(operators or {})
@@ -185,11 +209,12 @@ async def make_rig(redis_url: str, tmp_path: Path) -> AsyncIterator[RigFactory]:
         ami_port = await ami_server.start("127.0.0.1", 0)
         settings = ControllerSettings(
             redis_url=redis_url,
-            database_url=f"sqlite:///{tmp_path / 'hotline.db'}",
+            database_url=database_url,
             data_dir=tmp_path,
             ami=AmiSettings(port=ami_port, username=AMI_USER, secret=AMI_SECRET),
             agi_port=0,
             metrics_port=0,
+            iin_key=iin_key,
         )
         controller = Controller(settings, {config.id: config}, clock, {config.id: set(present)})
         rig = Rig(clock, config, pbx, ami_server, ami_port, controller, events)

@@ -35,14 +35,16 @@ async def test_a_1414_call_at_22_hears_the_hours_and_is_recorded_closed(
     rig = await make_rig(
         hotline=load_hotline(find_hotline("1414")), start=AT_22.timestamp(), present={"op07"}
     )
-    # 2 Russian; the next digit would be a menu choice, but no menu comes.
-    call = await rig.call(SimCaller(digits=["2", "1"], think_s=0.5, patience_s=PATIENT))
+    # 2 Russian; the hours; the call-back offer (the closed-hours self-service): 2 declines.
+    call = await rig.call(SimCaller(digits=["2", "", "2"], think_s=0.5, patience_s=PATIENT))
     summary = await rig.within(call.ended)
 
     assert summary.answered_at is None
     assert streamed(rig, call.channel) == [
         "hotline/kk/choose-language-kk-ru-en",
         "hotline/ru/closed-1414",
+        "hotline/ru/callback-offer",
+        "hotline/ru/goodbye",
     ]
     await assert_closed_without_a_queue(rig, call.channel, call.uniqueid)
     assert (await rig.records())[0].language == "ru"

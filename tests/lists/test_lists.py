@@ -102,7 +102,7 @@ def test_the_migration_chain_builds_what_the_models_describe(db_url: str) -> Non
     finally:
         engine.dispose()
     assert diff == []
-    assert revision == "0002"
+    assert revision == "0003"  # 0003 (ivr fields, request statuses) follows 0002
     assert {"call_records", "recipient_lists", "recipient_entries"} <= tables
     assert "uq_recipient_entries_list_iin" in unique
 

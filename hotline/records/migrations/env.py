@@ -9,7 +9,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
-import hotline.lists.models  # noqa: F401  (registers the recipients-list tables on Base)
+import hotline.lists.models
+import hotline.requests.models  # noqa: F401  (registers the request-status table on Base)
 from hotline.records.models import Base
 
 config = context.config

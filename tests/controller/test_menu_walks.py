@@ -1,0 +1,68 @@
+"""Path coverage over FastAGI: every branch of every shipped menu, in Kazakh and Russian,
+walked through the simulator; and a hang-up at every place of every menu."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.ivr.machine import PSEUDO_NODES
+from tests.controller.conftest import RigFactory
+from tests.controller.menu_walks import (
+    LANGUAGES,
+    expected_branches,
+    hang_up_everywhere,
+    shipped,
+    walk_every_branch,
+)
+
+HOTLINES = ("400-100", "109", "1414")
+
+
+@pytest.mark.parametrize("hotline_id", HOTLINES)
+async def test_every_branch_is_walked_over_fastagi(make_rig: RigFactory, hotline_id: str) -> None:
+    taken = await walk_every_branch(make_rig, hotline_id)
+    config = shipped(hotline_id)
+    for language in LANGUAGES:
+        missing = expected_branches(config, language) - taken[language]
+        assert not missing, f"{hotline_id} in {language}: no walk took {sorted(missing)}"
+
+
+@pytest.mark.parametrize("hotline_id", HOTLINES)
+async def test_a_hang_up_anywhere_is_recorded_with_its_node(
+    make_rig: RigFactory, hotline_id: str
+) -> None:
+    visited = await hang_up_everywhere(make_rig, hotline_id)
+    config = shipped(hotline_id)
+    # Every node a caller can be at during an input read (hang-up and queue nodes end the
+    # menu at once; a look-up node is where the caller hears the answer).
+    asking = {
+        name
+        for name, node in config.menu.nodes.items()
+        if node.kind not in ("hangup", "queue", "goto")
+    }
+    assert asking <= visited, f"never hung up at {sorted(asking - visited)}"
+    assert "language" in visited
+    assert "greeting" in visited
+    assert visited <= asking | set(PSEUDO_NODES)
+
+
+@pytest.mark.parametrize("hotline_id", HOTLINES)
+async def test_every_branch_is_walked_through_the_classic_agi_script(
+    make_rig: RigFactory, hotline_id: str
+) -> None:
+    taken = await walk_every_branch(make_rig, hotline_id, classic=True)
+    config = shipped(hotline_id)
+    for language in LANGUAGES:
+        missing = expected_branches(config, language) - taken[language]
+        assert not missing, f"{hotline_id} in {language}: no walk took {sorted(missing)}"
+
+
+async def test_a_hang_up_anywhere_in_the_classic_script_is_recorded_with_its_node(
+    make_rig: RigFactory,
+) -> None:
+    # 1414 has every kind of place: the steps before the nodes in all three modes, choices,
+    # call-back offers. (Each classic call costs a Python process: one hotline is enough here,
+    # the FastAGI test above covers all three.)
+    visited = await hang_up_everywhere(make_rig, "1414", classic=True)
+    expected = {"language", "greeting", "closed-hours", "emergency-announcement"}
+    assert expected | {"main", "callback", "closed-callback", "emergency"} <= visited
