@@ -16,6 +16,9 @@ from tests.controller.menu_walks import (
 )
 
 HOTLINES = ("400-100", "109", "1414")
+# Each classic AGI call is a Python process: a hotline's walks take one to two minutes on
+# 2 cores, above the suite's default per-test limit.
+CLASSIC_TIMEOUT_S = 480
 
 
 @pytest.mark.parametrize("hotline_id", HOTLINES)
@@ -46,6 +49,7 @@ async def test_a_hang_up_anywhere_is_recorded_with_its_node(
     assert visited <= asking | set(PSEUDO_NODES)
 
 
+@pytest.mark.timeout(CLASSIC_TIMEOUT_S)
 @pytest.mark.parametrize("hotline_id", HOTLINES)
 async def test_every_branch_is_walked_through_the_classic_agi_script(
     make_rig: RigFactory, hotline_id: str
@@ -57,6 +61,7 @@ async def test_every_branch_is_walked_through_the_classic_agi_script(
         assert not missing, f"{hotline_id} in {language}: no walk took {sorted(missing)}"
 
 
+@pytest.mark.timeout(CLASSIC_TIMEOUT_S)
 async def test_a_hang_up_anywhere_in_the_classic_script_is_recorded_with_its_node(
     make_rig: RigFactory,
 ) -> None:
