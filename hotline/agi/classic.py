@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from asterisk.agi import AGIAppError, AGIHangup, AGIUnknownError
 
+from hotline.agi.sounds import BARGE_IN_DIGITS, prompt_file
 from hotline.ivr.actions import (
     TERMINAL_ACTIONS,
     Action,
@@ -51,9 +52,6 @@ from hotline.ivr.events import (
 )
 
 log = logging.getLogger(__name__)
-
-# Any key may interrupt a prompt, as in the FastAGI driver.
-BARGE_IN_DIGITS = "0123456789*#"
 DEAD_CODE = 511
 
 
@@ -73,11 +71,6 @@ class Machine(Protocol):
 
 class ChannelGoneError(Exception):
     """The channel hung up (or Asterisk went away) during or before a command."""
-
-
-def prompt_file(prompt: str, language: str) -> str:
-    """The Asterisk sound name of a prompt (prompts/ is installed as sounds/hotline)."""
-    return f"hotline/{language}/{prompt}"
 
 
 def quote(value: str) -> str:

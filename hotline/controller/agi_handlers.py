@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 
 from hotline.agi.protocol import AgiHangup
 from hotline.agi.session import AgiSession
+from hotline.agi.sounds import BARGE_IN_DIGITS, prompt_file
 from hotline.clock import Clock
 from hotline.config import HotlineConfig
 from hotline.controller.tracker import CallTracker, TrackedCall
@@ -43,14 +44,6 @@ from hotline.selfservice import SelfService
 from hotline.shifts import is_open
 
 log = logging.getLogger(__name__)
-
-# Any key may interrupt a prompt: a caller who knows the menu should not have to listen.
-_BARGE_IN_DIGITS = "0123456789*#"
-
-
-def prompt_file(prompt: str, language: str) -> str:
-    """The Asterisk sound name of a prompt: prompts/ is installed as sounds/hotline."""
-    return f"hotline/{language}/{prompt}"
 
 
 class IvrScripts:
@@ -155,7 +148,7 @@ class IvrScripts:
         """Run one action; the event it produced, or None when the menu is over."""
         if isinstance(action, Play):
             played = await session.stream_file(
-                prompt_file(action.prompt, action.language), _BARGE_IN_DIGITS
+                prompt_file(action.prompt, action.language), BARGE_IN_DIGITS
             )
             return DigitsEntered(played.digit) if played.digit else PlayFinished()
         if isinstance(action, CollectDigits):

@@ -43,6 +43,7 @@ from hotline.lists.models import (
     RecipientEntry,
     RecipientList,
 )
+from hotline.records.csvrows import csv_reader, data_rows, header_columns
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,6 @@ AMOUNT_MAX_TENGE: Final = 2**31 - 1
 
 SkipReason: TypeAlias = IinReason | Literal["amount", "duplicate"]
 
-_DELIMITERS: Final = ",;\t"
-_SAMPLE_CHARS: Final = 4096
 # A run of exactly 12 ASCII digits in a note: most likely an IIN typed into the wrong cell.
 _IIN_LIKE: Final = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 
@@ -190,31 +189,18 @@ def _read_entries(csv_path: Path, hasher: IinHasher) -> tuple[list[_Entry], list
 
 def _rows(file: TextIO, csv_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row by lower-case column name) for every data line of the file."""
-    sample = file.read(_SAMPLE_CHARS)
-    file.seek(0)
-    reader = csv.reader(file, delimiter=_delimiter(sample))
+    reader = csv_reader(file)
     header = next(reader, None)
     if header is None:
         raise ListFileError(f"{csv_path}: the file is empty; line 1 must name the columns")
-    columns = [column.strip().lower() for column in header]
+    columns = header_columns(header)
     if IIN_COLUMN not in columns:
         # The header is not quoted back: a file without one starts with a data line.
         raise ListFileError(
             f"{csv_path}: no {IIN_COLUMN!r} column in the header (line 1); expected"
             f" {IIN_COLUMN}[,{AMOUNT_COLUMN}][,{NOTE_COLUMN}]"
         )
-    for fields in reader:
-        if not any(field.strip() for field in fields):
-            continue  # a blank line
-        row = {column: field for column, field in zip(columns, fields, strict=False) if column}
-        yield reader.line_num, row
-
-
-def _delimiter(sample: str) -> str:
-    header = sample.splitlines()[0] if sample else ""
-    counts = {d: header.count(d) for d in _DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    yield from data_rows(reader, columns)
 
 
 def _parse_row(row: dict[str, str], hasher: IinHasher) -> _Entry | SkipReason:

@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy import Engine
 
-from hotline.records.store import PG_CONNECT_TIMEOUT_S, upgrade_to_head
+from hotline.records import db
+from hotline.records.db import describe_db_error
 from hotline.requests.errors import RequestsDatabaseError, RequestsError
+
+__all__ = ["describe_db_error", "make_engine", "migrate"]
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `sqlite:///...` or `postgresql+psycopg://...` (no bound values in errors)."""
-    try:
-        if url.startswith("postgresql"):
-            return create_engine(
-                url,
-                hide_parameters=True,
-                pool_pre_ping=True,
-                connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
-            )
-        if url.startswith("sqlite"):
-            return create_engine(url, hide_parameters=True)
-    except (ArgumentError, NoSuchModuleError) as exc:
-        raise RequestsError(f"bad database URL: {exc}") from None
-    raise RequestsError("the database URL must be sqlite:///... or postgresql+psycopg://...")
+    """An engine for `sqlite:///...` or `postgresql+psycopg://...` (`RequestsError` if not)."""
+    return db.make_engine(url, RequestsError)
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (the call records' Alembic history)."""
-    try:
-        upgrade_to_head(engine)
-    except SQLAlchemyError as exc:
-        raise RequestsDatabaseError(
-            f"cannot migrate the database: {describe_db_error(exc)}"
-        ) from None
-
-
-def describe_db_error(exc: SQLAlchemyError) -> str:
-    """The driver's own message, without SQLAlchemy's echo of the statement and its values."""
-    if isinstance(exc, DBAPIError) and exc.orig is not None:
-        return f"{type(exc.orig).__name__}: {str(exc.orig).strip()}"
-    return type(exc).__name__
+    """Bring the schema to the newest revision (`RequestsDatabaseError` if it fails)."""
+    db.migrate(engine, RequestsDatabaseError)

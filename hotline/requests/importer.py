@@ -36,6 +36,7 @@ from typing import Final, TextIO
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from hotline.records.csvrows import csv_reader, data_rows, header_columns
 from hotline.requests.db import describe_db_error, make_engine
 from hotline.requests.errors import RequestFileError, RequestsDatabaseError, RequestsError
 from hotline.requests.models import HOTLINE_ID_MAX, STATUS_MAX, RequestStatus
@@ -53,8 +54,6 @@ STATUS_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*")
 #: The IVR's other look-up results (`LookupDone.result`): not a status, or they would clash.
 RESERVED_STATUSES: Final = frozenset({"found", "not_found", "error"})
 _NUMBER_PATTERN: Final = re.compile(rf"[0-9]{{1,{REQUEST_NUMBER_MAX_DIGITS}}}")
-_DELIMITERS: Final = ",;\t"
-_SAMPLE_CHARS: Final = 4096
 _SHOWN_VALUE_MAX: Final = 40
 
 
@@ -225,28 +224,15 @@ def _shown(value: str) -> str:
 
 def _rows(file: TextIO, csv_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row by lower-case column name) for every data line of the file."""
-    sample = file.read(_SAMPLE_CHARS)
-    file.seek(0)
-    reader = csv.reader(file, delimiter=_delimiter(sample))
+    reader = csv_reader(file)
     header = next(reader, None)
     if header is None:
         raise RequestFileError(f"{csv_path}: the file is empty; line 1 must name the columns")
-    columns = [column.strip().lower() for column in header]
+    columns = header_columns(header)
     missing = [c for c in (NUMBER_COLUMN, STATUS_COLUMN) if c not in columns]
     if missing:
         raise RequestFileError(
             f"{csv_path}:1: no {' and no '.join(repr(c) for c in missing)} column in the"
             f" header; expected {NUMBER_COLUMN},{STATUS_COLUMN}"
         )
-    for fields in reader:
-        if not any(field.strip() for field in fields):
-            continue  # a blank line
-        row = {column: field for column, field in zip(columns, fields, strict=False) if column}
-        yield reader.line_num, row
-
-
-def _delimiter(sample: str) -> str:
-    header = sample.splitlines()[0] if sample else ""
-    counts = {d: header.count(d) for d in _DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    yield from data_rows(reader, columns)
