@@ -146,6 +146,7 @@ class RigFactory(Protocol):
         iin_key: bytes | None = ...,
         dialplan: Path = ...,
         classic: bool = ...,
+        agi_dir: Path | None = ...,
     ) -> Rig: ...
 
 
@@ -164,6 +165,7 @@ async def make_rig(redis_url: str, tmp_path: Path) -> AsyncIterator[RigFactory]:
         iin_key: bytes | None = None,
         dialplan: Path = DIALPLAN,
         classic: bool = False,
+        agi_dir: Path | None = None,
     ) -> Rig:
         """`present`: the operators who log in (their shift permitting). `operators`: the
         softphones by operator id (default: each present operator answers after 1 s and
@@ -171,7 +173,8 @@ async def make_rig(redis_url: str, tmp_path: Path) -> AsyncIterator[RigFactory]:
         `start`: the clock's start, epoch seconds (default: 10:00 local time today).
         `iin_key`: the controller's IIN key (None: IIN look-ups answer "error").
         `classic`: the menu runs in the classic AGI script agi_scripts/hotline_ivr.py
-        (HOTLINE_IVR=hotline-ivr-classic), given the rig's Redis, database and key."""
+        (HOTLINE_IVR=hotline-ivr-classic), given the rig's Redis, database and key;
+        `agi_dir`: where the simulator looks for it (default: the repo's agi_scripts/)."""
         config = hotline or hotline_400_100()
         clock = ScaledClock(speed, start=start_of_run(config) if start is None else start)
         database_url = f"sqlite:///{tmp_path / 'hotline.db'}"
@@ -194,6 +197,7 @@ async def make_rig(redis_url: str, tmp_path: Path) -> AsyncIterator[RigFactory]:
             FixedSounds(1.0),
             random.Random(11),
             agi_env=agi_env,
+            agi_dir=agi_dir,
         )
         closers.append(pbx.close)
         softphones = dict(operators or {})
