@@ -6,6 +6,7 @@ from hotline.config.loader import (
     check_config_main,
     config_dir,
     find_hotline,
+    load_checked,
     load_hotline,
     prompts_manifest_path,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "config_dir",
     "cross_check",
     "find_hotline",
+    "load_checked",
     "load_hotline",
     "prompts_manifest_path",
 ]

@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import ValidationError
@@ -18,6 +19,9 @@ from pydantic_core import ErrorDetails
 
 from hotline.config.errors import ConfigError, ConfigIssue, HotlineNotFoundError
 from hotline.config.schema import DEFER_CROSS_CHECKS, HotlineConfig, Loc, cross_check
+
+if TYPE_CHECKING:
+    from hotline.prompts.manifest import Manifest
 
 CONFIG_DIR_ENV = "HOTLINE_CONFIG_DIR"
 PROMPTS_DIR_ENV = "HOTLINE_PROMPTS_DIR"
@@ -240,7 +244,6 @@ def check_config_main(
     hotline offers. `load_hotline` does not need the manifest; only this check reads it.
     """
     # Imported here: hotline.prompts imports hotline.config.
-    from hotline.prompts.check import missing_prompt_texts
     from hotline.prompts.errors import ManifestError
     from hotline.prompts.manifest import load_manifest
 
@@ -257,12 +260,7 @@ def check_config_main(
     for given in paths:
         try:
             path = find_hotline(given)
-            config, lines = _load(str(path))
-            problems = missing_prompt_texts(config, manifest)
-            if problems:
-                raise ConfigError(
-                    _sorted([_issue(str(path), lines, loc, message) for loc, message in problems])
-                )
+            config = load_checked(path, manifest)
         except ConfigError as exc:
             print(exc, file=sys.stderr)
             failed = True
@@ -272,3 +270,17 @@ def check_config_main(
             f"{len(config.operators)} operators, {len(config.shifts)} shifts)"
         )
     return 1 if failed else 0
+
+
+def load_checked(path: str | os.PathLike[str], manifest: Manifest) -> HotlineConfig:
+    """`load_hotline` plus the check that every prompt the menu plays has a text in
+    `manifest` in each of the hotline's languages: what check-config and a reload accept."""
+    from hotline.prompts.check import missing_prompt_texts
+
+    config, lines = _load(str(path))
+    problems = missing_prompt_texts(config, manifest)
+    if problems:
+        raise ConfigError(
+            _sorted([_issue(str(path), lines, loc, message) for loc, message in problems])
+        )
+    return config

@@ -313,9 +313,3 @@ class MenuConfig(StrictModel):
         if isinstance(value, dict):
             return {name: _kind_default(node) for name, node in value.items()}
         return value
-
-    @model_validator(mode="after")
-    def _start_exists(self) -> MenuConfig:
-        if self.start not in self.nodes:
-            raise ValueError(f"start node {self.start!r} is not among nodes {sorted(self.nodes)}")
-        return self

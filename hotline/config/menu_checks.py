@@ -87,6 +87,8 @@ def _check_entries(menu: MenuConfig) -> Iterator[Problem]:
                 ("menu", "nodes", name),
                 f"{name!r} is reserved for a step before the nodes {RESERVED_NODE_IDS}",
             )
+    if menu.start not in menu.nodes:
+        yield ("menu", "start"), f"start node {menu.start!r} is not among nodes {nodes}"
     if menu.emergency is not None and menu.emergency.node not in menu.nodes:
         yield (
             ("menu", "emergency", "node"),

@@ -217,6 +217,9 @@ class HotlineConfig(StrictModel):
                 return operator
         raise KeyError(f"hotline {self.id}: no operator {operator_id!r}")
 
+    def has_operator(self, operator_id: str) -> bool:
+        return any(operator.id == operator_id for operator in self.operators)
+
     def queues_for(self, operator: OperatorConfig) -> list[QueueConfig]:
         """The queues whose topic and language the operator both takes."""
         return [

@@ -20,6 +20,7 @@ from hotline.clock import Clock
 from hotline.config import HotlineConfig
 from hotline.controller.agi_handlers import IvrScripts
 from hotline.controller.dispatcher import Dispatcher
+from hotline.controller.reload import ReloadReport
 from hotline.controller.shifts import ShiftKeeper
 from hotline.controller.tracker import CallTracker
 from hotline.ivr.iin import IinHasher
@@ -118,6 +119,35 @@ class Controller:
         self._gauges_task: asyncio.Task[None] | None = None
         self.metrics_server: MetricsServer | None = None
         self.call_ids: set[str] = set()
+
+    async def reload(
+        self, configs: Mapping[str, HotlineConfig], failed: Mapping[str, str] | None = None
+    ) -> ReloadReport:
+        """Take new configurations for new calls (see `hotline.controller.reload`).
+
+        `self.hotlines` is the mapping the FastAGI handlers and the dispatcher read, so a
+        swap there reaches every new call at once; a call in the menu holds its own
+        configuration. The shift keepers re-apply at once: an operator dropped from the
+        file is logged out (after the current call) and changed queues take effect."""
+        report = ReloadReport(failed=dict(failed or {}))
+        for hotline_id, config in sorted(configs.items()):
+            if hotline_id not in self.hotlines:
+                report.failed[hotline_id] = (
+                    f"hotline {hotline_id} is not served by this controller; "
+                    "adding a hotline needs a restart"
+                )
+                continue
+            if config == self.hotlines[hotline_id]:
+                report.unchanged.append(hotline_id)
+                continue
+            self.hotlines[hotline_id] = config
+            for keeper in self.shift_keepers:
+                if keeper.hotline_id == hotline_id:
+                    await keeper.replace(config)
+            report.reloaded.append(hotline_id)
+        if report.reloaded:
+            self.dispatcher.wake()
+        return report
 
     async def _write_record(self, record: CallRecord) -> None:
         await self.store.write(record)

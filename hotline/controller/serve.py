@@ -1,4 +1,7 @@
-"""`hotline serve`: the controller for a real Asterisk, configured from the environment."""
+"""`hotline serve`: the controller for a real Asterisk, configured from the environment.
+
+SIGINT or SIGTERM stop it; SIGHUP re-reads the hotline files for new calls
+(`hotline.controller.reload`)."""
 
 from __future__ import annotations
 
@@ -9,9 +12,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from hotline.clock import real_clock
-from hotline.config import find_hotline, load_hotline
+from hotline.config import HotlineConfig, find_hotline, load_hotline, prompts_manifest_path
 from hotline.controller.app import AmiSettings, Controller, ControllerSettings
+from hotline.controller.reload import log_report, read_hotline_files
 from hotline.errors import HotlineError
+from hotline.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +61,43 @@ def settings_from_env(env: Mapping[str, str], data_dir: Path) -> ControllerSetti
 
 
 async def serve_forever(hotlines: Sequence[str], data_dir: Path, env: Mapping[str, str]) -> int:
-    configs = [load_hotline(find_hotline(h)) for h in hotlines]
+    sources: dict[str, Path] = {}
+    configs: dict[str, HotlineConfig] = {}
+    for given in hotlines:
+        path = find_hotline(given)
+        config = load_hotline(path)
+        sources[config.id], configs[config.id] = path, config
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = settings_from_env(env, data_dir)
-    controller = Controller(settings, {c.id: c for c in configs}, real_clock())
+    controller = Controller(settings, configs, real_clock())
     stop = asyncio.Event()
+    reloads: asyncio.Queue[None] = asyncio.Queue()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, reloads.put_nowait, None)
+    reloader = asyncio.create_task(_reload_on_signal(controller, sources, reloads))
     try:
         await controller.start_listeners()
         await controller.connect()
-        log.info("serving %s", ", ".join(c.id for c in configs))
+        log.info("serving %s", ", ".join(configs))
         await stop.wait()
     finally:
+        await stop_task(reloader)
         await controller.stop()
     return 0
+
+
+async def _reload_on_signal(
+    controller: Controller, sources: Mapping[str, Path], reloads: asyncio.Queue[None]
+) -> None:
+    """One reload per SIGHUP, one at a time; a reload that fails keeps the server up."""
+    while True:
+        await reloads.get()
+        try:
+            configs, failed = await asyncio.to_thread(
+                read_hotline_files, sources, prompts_manifest_path()
+            )
+            log_report(await controller.reload(configs, failed))
+        except Exception:
+            log.exception("reload failed; the running configuration is kept")

@@ -39,8 +39,33 @@ class ShiftKeeper:
         self._task: asyncio.Task[None] | None = None
 
     @property
+    def hotline_id(self) -> str:
+        return self._hotline.id
+
+    @property
     def logged_in(self) -> frozenset[str]:
         return frozenset(self._logged_in)
+
+    async def replace(self, hotline: HotlineConfig) -> None:
+        """A reloaded configuration: shifts and operators as the new file says, now.
+
+        Operators who stay logged in but serve other queues are logged in again with the
+        new queues (the ACD keeps their idle time; a call in progress is not touched)."""
+        old = self._hotline
+        self._hotline = hotline
+        for op_id in sorted(self._logged_in):
+            if not hotline.has_operator(op_id):
+                continue  # apply() logs them out: no longer in the file
+            before = [q.id for q in old.queues_for(old.operator(op_id))]
+            after = [q.id for q in hotline.queues_for(hotline.operator(op_id))]
+            if before != after:
+                await self._acd.operator_login(op_id, after, self._clock.now())
+                log.info("%s: operator %s now serves %s", hotline.id, op_id, after)
+        await self.apply()
+        # The sleeping loop computed its wake-up from the old shifts: start it again.
+        if self._task is not None:
+            await self.stop()
+            self.start()
 
     async def apply(self) -> None:
         """Make the logged-in set match the shifts on now."""

@@ -235,7 +235,8 @@ def test_unquoted_times_and_numbers_read_as_intended(tmp_path: Path) -> None:
 def test_menu_start_must_name_a_node(tmp_path: Path) -> None:
     text = replaced("menu:\n", "menu:\n  start: welcome\n")
     error = load_error(write(tmp_path, text))
-    assert error.first.field == "menu"
+    assert error.first.field == "menu.start"
+    assert error.first.line == text.splitlines().index("  start: welcome") + 1
     assert "start node 'welcome'" in error.first.message
 
 
