@@ -10,6 +10,7 @@ is never overwritten.
 from hotline.prompts.build import STATE_FILE, BuildReport, build_prompts
 from hotline.prompts.check import (
     check_prompts,
+    dialplan_sounds,
     menu_prompt_fields,
     menu_prompt_ids,
     missing_prompt_texts,
@@ -42,6 +43,7 @@ __all__ = [
     "check_prompts",
     "default_manifest_path",
     "default_prompts_dir",
+    "dialplan_sounds",
     "load_manifest",
     "menu_prompt_fields",
     "menu_prompt_ids",

@@ -5,11 +5,13 @@ each node's prompts (its question, invalid-entry, look-up result, call-back conf
 and goodbye prompts) and its closed prompt (the opening hours; declared for 24/7 hotlines too,
 so that a change of `hours` or a holiday needs no new sound) must be in the manifest and
 rendered as `prompts/<lang>/<id>.wav` (8 kHz, 16-bit, mono) for every language the hotline
-offers; so must the speech fragments in those languages.
+offers; so must the speech fragments in those languages, and every `hotline/<lang>/<id>`
+sound the Asterisk dialplan plays itself (`dialplan_sounds`: the safety net's message).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,6 +19,24 @@ from hotline.config import HotlineConfig
 from hotline.config.schema import Loc
 from hotline.prompts.manifest import FRAGMENTS_ORIGIN, Manifest
 from hotline.prompts.render import wav_format
+
+# Playback(hotline/kk/fallback-connecting) and the like; `&` joins several files.
+_PLAYBACK_RE = re.compile(r"\b(?:Playback|Background)\(([^,)]*)", re.IGNORECASE)
+_SOUND_RE = re.compile(r"^hotline/([a-z]{2})/([a-z0-9][a-z0-9_-]*)$")
+
+
+def dialplan_sounds(extensions_conf: Path) -> list[tuple[int, str, str]]:
+    """(line, language, prompt id) of each `hotline/<lang>/<id>` sound a dialplan plays."""
+    found: list[tuple[int, str, str]] = []
+    lines = extensions_conf.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        code = line.split(";", 1)[0]
+        for match in _PLAYBACK_RE.finditer(code):
+            for name in match.group(1).split("&"):
+                sound = _SOUND_RE.match(name.strip())
+                if sound:
+                    found.append((number, sound.group(1), sound.group(2)))
+    return found
 
 
 def menu_prompt_ids(config: HotlineConfig) -> list[str]:
@@ -70,9 +90,13 @@ def missing_prompt_texts(config: HotlineConfig, manifest: Manifest) -> list[tupl
 
 
 def check_prompts(
-    prompts_dir: Path, manifest: Manifest, hotlines: Iterable[HotlineConfig]
+    prompts_dir: Path,
+    manifest: Manifest,
+    hotlines: Iterable[HotlineConfig],
+    dialplan: Path | None = None,
 ) -> list[str]:
-    """One line per problem (empty: all good)."""
+    """One line per problem (empty: all good). `dialplan`: an extensions.conf whose own
+    sounds must be there too."""
     problems: list[str] = []
     fragment_ids = [
         entry.prompt_id for entry in manifest.entries() if entry.origin == FRAGMENTS_ORIGIN
@@ -86,6 +110,13 @@ def check_prompts(
                 problem = _problem(prompts_dir, manifest, prompt_id, language)
                 if problem:
                     problems.append(f"hotline {config.id} ({language}): {prompt_id}: {problem}")
+    if dialplan is not None:
+        for line, sound_language, prompt_id in dialplan_sounds(dialplan):
+            problem = _problem(prompts_dir, manifest, prompt_id, sound_language)
+            if problem:
+                problems.append(
+                    f"{dialplan}:{line}: hotline/{sound_language}/{prompt_id}: {problem}"
+                )
     return list(dict.fromkeys(problems))
 
 

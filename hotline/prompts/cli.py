@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hotline.config import available_hotlines, find_hotline, load_hotline
+from hotline.config import available_hotlines, config_dir, find_hotline, load_hotline
 from hotline.prompts.build import build_prompts
 from hotline.prompts.check import check_prompts
 from hotline.prompts.manifest import (
@@ -65,7 +65,10 @@ def run(args: argparse.Namespace) -> int:
         print(report.summary())
         return 0
     hotlines = [load_hotline(find_hotline(hotline_id)) for hotline_id in available_hotlines()]
-    problems = check_prompts(prompts_dir, manifest, hotlines)
+    dialplan = config_dir() / "asterisk" / "extensions.conf"
+    problems = check_prompts(
+        prompts_dir, manifest, hotlines, dialplan if dialplan.is_file() else None
+    )
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

@@ -14,6 +14,7 @@ from hotline.prompts import (
     cli,
     default_manifest_path,
     default_prompts_dir,
+    dialplan_sounds,
     load_manifest,
     menu_prompt_ids,
 )
@@ -87,3 +88,23 @@ def test_cli_build_renders_then_leaves_alone(
     assert _run(*argv) == 0
     unchanged = 2 + len(FRAGMENT_TEXTS["kk"])
     assert f"0 rendered, {unchanged} unchanged" in capsys.readouterr().out
+
+
+def test_the_dialplan_s_own_sounds_are_checked(tmp_path: Path) -> None:
+    shipped = Path(__file__).resolve().parents[2] / "config" / "asterisk" / "extensions.conf"
+    assert ("kk", "fallback-connecting") in [
+        (language, prompt_id) for _, language, prompt_id in dialplan_sounds(shipped)
+    ]
+    manifest = load_manifest(default_manifest_path())
+    assert check_prompts(default_prompts_dir(), manifest, [], shipped) == []
+
+    dialplan = tmp_path / "extensions.conf"
+    dialplan.write_text(
+        "[x]\n"
+        "; Playback(hotline/kk/in-a-comment) is not played\n"
+        "exten => s,1,Playback(hotline/kk/fallback-connecting&hotline/ru/nobody-wrote-this)\n",
+        encoding="utf-8",
+    )
+    problems = check_prompts(default_prompts_dir(), manifest, [], dialplan)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{dialplan}:3: hotline/ru/nobody-wrote-this: not in ")

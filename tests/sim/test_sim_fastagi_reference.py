@@ -346,7 +346,16 @@ async def test_refused_connection_fails_at_once_and_falls_back(make_pbx: PbxFact
         "FAILURE"
     ]
     assert not events.matching("AGIExecStart")
-    assert events.matching("Newexten", Context="hotline-fallback", Application="Dial")
+    fallback = [
+        (e["Application"], e["AppData"])
+        for e in map(dict, events.matching("Newexten", Context="hotline-fallback"))
+        if e["Application"] in ("Playback", "Dial")
+    ]
+    # The caller hears why before the duty group rings.
+    assert fallback == [
+        ("Playback", "hotline/kk/fallback-connecting"),
+        ("Dial", "PJSIP/duty,60"),
+    ]
     # Dial without `g`: when the duty operator hangs up, so does the call
     assert summary.operator == "PJSIP/duty"
     assert summary.answered_at is not None
