@@ -1,5 +1,5 @@
 """The `hotline` command: check-config, simulate, serve, menu-diagram, mode, lists, requests,
-prompts."""
+prompts, operator."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from rich.table import Table
 
 from hotline.errors import HotlineError
 from hotline.lists import cli as lists_cli
+from hotline.operators import cli as operators_cli
 from hotline.prompts import cli as prompts_cli
 from hotline.requests import cli as requests_cli
 
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     lists_cli.add_parser(sub)
     requests_cli.add_parser(sub)
     prompts_cli.add_parser(sub)
+    operators_cli.add_parser(sub)
     return parser
 
 
@@ -122,7 +124,11 @@ def _simulate(args: argparse.Namespace) -> int:
     table.add_column("figure")
     table.add_column("value", justify="right")
     for key, value in summary.as_dict().items():
-        table.add_row(key, "-" if value is None else str(value))
+        # A group of figures (wait_prediction) gets a row per figure.
+        parts = value.items() if isinstance(value, dict) else [("", value)]
+        for part, shown in parts:
+            name = f"{key}.{part}" if part else key
+            table.add_row(name, "-" if shown is None else str(shown))
     Console().print(table)
     if args.json is not None:
         args.json.write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
@@ -193,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "lists": lists_cli.run,
         "requests": requests_cli.run,
         "prompts": prompts_cli.run,
+        "operator": operators_cli.run,
     }
     try:
         return commands[args.command](args)

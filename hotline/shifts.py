@@ -26,16 +26,23 @@ def on_shift(config: HotlineConfig, at_epoch_s: float) -> list[OperatorConfig]:
     """
     if not config.shifts:
         return list(config.operators)
+    on_duty = {member for shift in shifts_on(config, at_epoch_s) for member in shift.members}
+    return [operator for operator in config.operators if operator.id in on_duty]
+
+
+def shifts_on(config: HotlineConfig, at_epoch_s: float) -> list[ShiftConfig]:
+    """The shifts running at `at_epoch_s` (overlapping shifts all count), in config order."""
     tz = ZoneInfo(config.timezone)
     today = _local_date(at_epoch_s, tz)
-    on_duty: set[str] = set()
+    running: list[ShiftConfig] = []
     for shift in config.shifts:
         # Only yesterday's shift can still run today: a shift lasts at most 24 hours.
         for day in (today - timedelta(days=1), today):
             start, end = _shift_window(shift, day, tz)
             if _works_on(shift, day) and start <= at_epoch_s < end:
-                on_duty.update(shift.members)
-    return [operator for operator in config.operators if operator.id in on_duty]
+                running.append(shift)
+                break
+    return running
 
 
 def is_open(config: HotlineConfig, at_epoch_s: float) -> bool:

@@ -26,6 +26,11 @@ SUMMARY_KEYS = {
     "asa_s",
     "aht_s",
     "max_wait_s",
+    "called_back",
+    "callback_failed",
+    "overflowed",
+    "overflows",
+    "wait_prediction",
 }
 
 

@@ -95,6 +95,16 @@ async def test_simulated_calls_end_in_records_and_metrics(redis_url: str, tmp_pa
         if name == "hotline_operators" and ("hotline", "400-100") in labels
     ]
     assert sum(states) == 3
+    # The simulated run is at 10:00 Almaty: the day shift, five planned, three staffed, and
+    # the Erlang C figure for its forecast.
+    shift = {
+        dict(labels)["kind"]: value
+        for (name, labels), value in metrics.items()
+        if name == "hotline_shift_operators" and ("hotline", "400-100") in labels
+    }
+    assert shift["planned"] == 5
+    assert shift["logged_in"] == 3
+    assert shift["required"] >= 1
 
 
 @pytest.mark.parametrize("hotline", ["109", "1414", "400-100"])

@@ -104,6 +104,9 @@ class AmiClient:
         self._id_prefix = f"hotline-{uuid.uuid4().hex[:8]}"
         self.reconnects = 0
         self.watchdog_trips = 0
+        #: Clock time at which the last logged-in connection was lost (None: never). Kept
+        #: after the reconnect: the resync dates the hang-ups it missed by it.
+        self.disconnected_at: float | None = None
 
     def __repr__(self) -> str:  # no secret in logs
         return f"AmiClient({self._host}:{self._port}, user={self._username!r})"
@@ -203,8 +206,13 @@ class AmiClient:
         variables: Mapping[str, str] | Sequence[tuple[str, str]] = (),
         caller_id: str | None = None,
         timeout_ms: int = 30_000,
+        channel_id: str | None = None,
     ) -> OriginateResult:
-        """Originate with ``Async: true``; resolves when its OriginateResponse arrives."""
+        """Originate with ``Async: true``; resolves when its OriginateResponse arrives.
+
+        `channel_id` (``ChannelId``) is the new channel's Uniqueid: its events can be told
+        apart before the answer comes, and Asterisk allocates no second channel with a
+        Uniqueid in use, so a repeated Originate of one id cannot ring twice at once."""
         headers = [
             ("Channel", channel),
             ("Context", context),
@@ -215,6 +223,8 @@ class AmiClient:
         ]
         if caller_id is not None:
             headers.append(("CallerID", caller_id))
+        if channel_id is not None:
+            headers.append(("ChannelId", channel_id))
         pairs = variables.items() if isinstance(variables, Mapping) else variables
         for name, value in pairs:
             if "=" in name:
@@ -294,6 +304,8 @@ class AmiClient:
 
     def _connection_lost(self) -> None:
         """Fail every unanswered action: panoramisk would re-send or forget them."""
+        if self._ready.is_set():  # the first loss of a connection, not a failed retry
+            self.disconnected_at = self._clock.now()
         self._ready.clear()
         pending, self._pending = self._pending, {}
         for action in pending.values():

@@ -22,8 +22,11 @@ from pydantic import (
     model_validator,
 )
 
+from hotline.config.callbacks import CallbacksConfig
 from hotline.config.menu import ChoiceNode, MenuConfig
 from hotline.config.menu_checks import check_menu
+from hotline.config.overflow import ClosingConfig, OverflowRule
+from hotline.config.routing import LEVEL_MAX, LEVEL_MIN, RoutingConfig
 from hotline.config.types import (
     HHMM_RE,
     MINUTES_PER_DAY,
@@ -43,6 +46,8 @@ from hotline.config.types import (
 
 
 QUEUE_PRIORITY_MAX = 99
+#: A queue's average handling time when its file gives none (`QueueConfig.aht_s`), seconds.
+DEFAULT_AHT_S = 180
 
 
 class QueueConfig(StrictModel):
@@ -54,6 +59,14 @@ class QueueConfig(StrictModel):
     # Higher is served first when one operator could take callers from several queues.
     # The ACD's range (hotline.queue.PRIORITY_MAX): out of it, every enqueue would fail.
     priority: int = Field(default=0, ge=0, le=QUEUE_PRIORITY_MAX)
+    # Average handling time of a call in this queue, seconds: the expected wait told to
+    # waiting callers is about (callers ahead + 1) x aht_s / operators on shift.
+    aht_s: int = Field(default=DEFAULT_AHT_S, gt=0)
+    # Waiting callers at most; a caller arriving at a full queue is refused by the ACD
+    # (hotline.queue.QueueFullError). None: no limit.
+    max_waiting: int | None = Field(default=None, ge=0)
+    # Checked in order on entry and at every hold announcement (hotline.config.overflow).
+    overflow: list[OverflowRule] = Field(default_factory=list)
 
 
 class OperatorConfig(StrictModel):
@@ -63,11 +76,33 @@ class OperatorConfig(StrictModel):
     dial: Annotated[str, AfterValidator(check_dial)]
     topics: list[Id] = Field(min_length=1)
     languages: list[Language] = Field(min_length=1)
+    # Skill level per topic (1 first offered; see routing.tier_delay_s); absent topics: 1.
+    levels: dict[Id, Annotated[int, Field(ge=LEVEL_MIN, le=LEVEL_MAX)]] = Field(
+        default_factory=dict
+    )
+    # Speaks both languages well (for later routing rules; not used yet).
+    bilingual: bool = False
+    # Works from outside the centre: like a `dial` through the trunk, the operator must press 1
+    # to take each call (hotline.controller.confirm), so that a voicemail takes no caller.
+    remote: bool = False
+    # The PIN the operator types after a feature code on their phone (*11 log in, *12 log
+    # out, *13 pause, *14 ready); null: feature codes are refused for this operator.
+    pin: Annotated[str, BeforeValidator(number_to_str), Field(pattern=r"^[0-9]{4,8}$")] | None = (
+        Field(default=None, repr=False)
+    )
 
     @field_validator("topics", "languages")
     @classmethod
     def _no_duplicates(cls, values: list[str], info: ValidationInfo) -> list[str]:
         return unique(values, str(info.field_name)[:-1])
+
+    @model_validator(mode="after")
+    def _levels_for_own_topics(self) -> OperatorConfig:
+        # A level for a topic the operator does not take is most likely a typo.
+        stray = sorted(set(self.levels) - set(self.topics))
+        if stray:
+            raise ValueError(f"levels for topics the operator does not take: {stray}")
+        return self
 
 
 class ShiftConfig(StrictModel):
@@ -82,6 +117,9 @@ class ShiftConfig(StrictModel):
     start: StartTime
     end: EndTime
     members: list[Id]
+    # Calls expected per hour while this shift is on: the Erlang C count of operators it
+    # needs (`hotline.staffing`) is reported beside the planned and logged-in counts.
+    forecast_calls_per_hour: float | None = Field(default=None, ge=0)
 
     @field_validator("days", "members")
     @classmethod
@@ -118,9 +156,14 @@ class HotlineConfig(StrictModel):
     languages: list[Language] = Field(min_length=1)
     hours: str = "24/7"
     service_level_s: int = Field(default=20, gt=0)
+    # The share of callers to answer within service_level_s (80/20 by default): the target
+    # the Erlang C staffing figure is computed for.
+    service_level_target: float = Field(default=0.8, gt=0, lt=1)
     ring_timeout_s: int = Field(default=20, gt=0)
     # The MusicOnHold period between two hold announcements.
     hold_announce_s: int = Field(default=30, gt=0)
+    # Callers still waiting at closing time (hotline.config.overflow.ClosingConfig).
+    closing: ClosingConfig = Field(default_factory=ClosingConfig)
     menu: MenuConfig
     queues: list[QueueConfig] = Field(min_length=1)
     operators: list[OperatorConfig] = Field(min_length=1)
@@ -129,6 +172,9 @@ class HotlineConfig(StrictModel):
     # Local dates on which the hotline is closed all day (the opening window that starts on
     # that date; a "24/7" hotline is closed from midnight to midnight). Shifts are unaffected.
     holidays: list[date] = Field(default_factory=list)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    # How call-backs are placed (the caller's number as a dial string, retries).
+    callbacks: CallbacksConfig = Field(default_factory=CallbacksConfig)
 
     @field_validator("timezone")
     @classmethod
@@ -252,8 +298,29 @@ def cross_check(config: HotlineConfig) -> list[tuple[Loc, str]]:
         *_check_queues(config),
         *_check_operators(config),
         *_check_shifts(config),
+        *_check_overflow(config),
         *check_menu(config),
     ]
+
+
+def _check_overflow(config: HotlineConfig) -> Iterator[tuple[Loc, str]]:
+    queue_ids = [q.id for q in config.queues]
+    for index, queue in enumerate(config.queues):
+        for rule_index, rule in enumerate(queue.overflow):
+            if rule.action == "bilingual" and not any(
+                op.bilingual and queue.topic in op.topics for op in config.operators
+            ):
+                yield (
+                    ("queues", index, "overflow", rule_index, "action"),
+                    f"no operator taking topic {queue.topic!r} is marked bilingual",
+                )
+            if rule.queue is None:
+                continue
+            loc: Loc = ("queues", index, "overflow", rule_index, "queue")
+            if rule.queue not in queue_ids:
+                yield loc, f"no queue {rule.queue!r} (queues: {queue_ids})"
+            elif rule.queue == queue.id:
+                yield loc, "a queue cannot widen into itself"
 
 
 def _duplicates(items: list[str], section: str, field: str) -> Iterator[tuple[Loc, str]]:

@@ -8,14 +8,19 @@ commands and AGI answers into its events. They are the only IVR code that awaits
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from hotline.agi.protocol import AgiHangup
 from hotline.agi.session import AgiSession
 from hotline.agi.sounds import BARGE_IN_DIGITS, prompt_file
 from hotline.clock import Clock
 from hotline.config import HotlineConfig
+from hotline.config.callbacks import NUMBER_RE
+from hotline.controller.adoption import adopted_call
+from hotline.controller.announcer import WaitAnnouncer
+from hotline.controller.overflow import OverflowRules
 from hotline.controller.tracker import CallTracker, TrackedCall
 from hotline.ivr.actions import (
     Action,
@@ -36,14 +41,26 @@ from hotline.ivr.events import (
     PlayFinished,
 )
 from hotline.ivr.machine import IvrMachine, State
-from hotline.queue import Acd
-from hotline.queue.callbacks import CallbackRequest, Callbacks
+from hotline.queue import Acd, QueueFullError
+from hotline.queue.callbacks import callback_entry_id
+from hotline.queue.inventory import StoredCall
 from hotline.queue.mode import EMERGENCY
 from hotline.records import Outcome
 from hotline.selfservice import SelfService
 from hotline.shifts import is_open
 
 log = logging.getLogger(__name__)
+
+#: Takes over a call the ACD has in progress (hotline id, the stored call, the caller's
+#: number): the adopted call, or None when another controller that is alive owns it
+#: (`Dispatcher.adopt`).
+Adopter = Callable[[str, StoredCall, str], Awaitable[TrackedCall | None]]
+
+# Said to a waiting caller who accepted a call-back (an overflow rule's offer); the menu's
+# call-back nodes say the same.
+CALLBACK_CONFIRMED_PROMPT = "callback-confirmed"
+# Said to a caller refused by a full queue (`max_waiting`) on their way to the duty group.
+QUEUE_FULL_PROMPT = "overflow-no-operators"
 
 
 class IvrScripts:
@@ -56,18 +73,29 @@ class IvrScripts:
         tracker: CallTracker,
         clock: Clock,
         on_enqueued: Callable[[], None],
-        callbacks: Mapping[str, Callbacks],
         selfservice: SelfService | None = None,
+        announcer: WaitAnnouncer | None = None,
+        overflow: OverflowRules | None = None,
+        *,
+        controller_id: str = "",
+        adopt: Adopter | None = None,
     ) -> None:
         """`selfservice` None: every look-up answers "error" (the menu says it cannot check
-        now and goes on)."""
+        now and goes on). `announcer` None: waiting callers hear no position or wait.
+        `overflow` None: the queues' overflow rules are not applied. `controller_id`: the
+        owner recorded with each call enqueued here ('': none). `adopt`: how a hold visit
+        takes over a call this controller does not track (None: it adopts it directly,
+        whoever owns it)."""
+        self._controller_id = controller_id
+        self._adopter = adopt
         self._hotlines = hotlines
         self._clock = clock
         self._acds = acds
         self._tracker = tracker
         self._on_enqueued = on_enqueued
-        self._callbacks = callbacks
         self._selfservice = selfservice
+        self._announcer = announcer
+        self._overflow = overflow
 
     def _hotline(self, session: AgiSession) -> HotlineConfig:
         hotline_id = session.env.args[0] if session.env.args else ""
@@ -192,23 +220,26 @@ class IvrScripts:
     async def _callback(
         self, session: AgiSession, hotline: HotlineConfig, call: TrackedCall, action: Callback
     ) -> None:
-        """Register the call-back request and end the call; without a caller number there is
-        nobody to call back: the caller waits for an operator instead."""
-        if not call.caller or not call.caller.lstrip("+").isdigit():
+        """Queue the call-back request in the ACD and end the call; without a caller number
+        there is nobody to call back: the caller waits for an operator instead."""
+        if not NUMBER_RE.match(call.caller or ""):
             log.warning("call %s: call-back asked without a number: queued", call.call_id)
             enqueue = Enqueue(action.queue_id, action.topic, action.language, action.priority)
             await self._enqueue(session, hotline, call, enqueue)
             return
-        request = CallbackRequest(
-            callback_id=call.call_id,
-            number=call.caller,
-            queue_id=action.queue_id,
-            topic=action.topic,
-            language=action.language,
-            priority=action.priority,
-            requested_at_s=self._clock.now(),
+        # The request waits in the ACD at the call's own arrival: a retry (same call id)
+        # changes nothing, so nobody is called back twice for one request.
+        await self._acds[hotline.id].enqueue_callback(
+            callback_entry_id(call.call_id),
+            action.queue_id,
+            action.priority,
+            call.arrived_at,
+            call.caller,
+            action.language,
+            action.topic,
+            self._clock.now(),
         )
-        await self._callbacks[hotline.id].register(request, call.arrived_at)
+        self._on_enqueued()
         call.queue_id = action.queue_id
         await self._tracker.finish(call, Outcome.CALLBACK)
         if not session.dead:
@@ -220,20 +251,85 @@ class IvrScripts:
         now = self._clock.now()
         call.queue_id = action.queue_id
         call.enqueued_at = now
-        await self._acds[hotline.id].enqueue(
-            call.call_id,
-            action.queue_id,
-            action.priority,
-            now,
-            call.channel,
-            call.uniqueid,
-            action.language,
-            action.topic,
-        )
+        queue = next((q for q in hotline.queues if q.id == action.queue_id), None)
+        try:
+            await self._acds[hotline.id].enqueue(
+                call.call_id,
+                action.queue_id,
+                action.priority,
+                now,
+                call.channel,
+                call.uniqueid,
+                action.language,
+                action.topic,
+                max_waiting=None if queue is None else queue.max_waiting,
+                owner=self._controller_id,
+            )
+        except QueueFullError:
+            await self._refuse_full_queue(session, hotline, call, action.language)
+            return
         await session.set_variable("HOTLINE_CALL_ID", call.call_id)
         await session.set_variable("HOTLINE_HOLD_S", str(hotline.hold_announce_s))
         await session.set_variable("HOTLINE_NEXT", "hold")
         self._on_enqueued()
+        # The caller is on their way to hold whatever happens while this plays.
+        if self._overflow is not None and await self._overflow.check(
+            session, hotline, call, self._callback_from_queue
+        ):
+            return
+        if self._announcer is not None:
+            await self._announcer.announce(session, hotline, call, entry=True)
+
+    async def _refuse_full_queue(
+        self, session: AgiSession, hotline: HotlineConfig, call: TrackedCall, language: str
+    ) -> None:
+        """The queue holds `max_waiting` callers already: this caller hears so and goes to
+        the duty group (a person, never a drop); recorded `overflowed`, with no wait."""
+        log.info("call %s: queue %s is full: to the duty group", call.call_id, call.queue_id)
+        call.enqueued_at = None
+        with contextlib.suppress(AgiHangup):
+            await session.stream_file(prompt_file(QUEUE_FULL_PROMPT, language))
+        await self._tracker.finish(call, Outcome.OVERFLOWED)
+        if not session.dead:
+            await session.set_variable("HOTLINE_NEXT", "fallback")
+
+    async def _callback_from_queue(
+        self, session: AgiSession, hotline: HotlineConfig, call: TrackedCall
+    ) -> bool:
+        """A waiting caller accepted a call-back (an overflow rule's offer): the request takes
+        the call's very place in the queue (its enqueue time and priority), the call leaves
+        the queue and ends as `callback`. False (they wait on) without a number to call."""
+        acd = self._acds[hotline.id]
+        stored = await acd.call(call.call_id)
+        if (
+            not NUMBER_RE.match(call.caller or "")
+            or stored is None
+            or call.queue_id is None
+            or call.enqueued_at is None
+        ):
+            log.warning("call %s: call-back accepted but not possible: waits on", call.call_id)
+            return False
+        now = self._clock.now()
+        await acd.cancel(call.call_id, now)
+        await acd.enqueue_callback(
+            callback_entry_id(call.call_id),
+            call.queue_id,
+            int(stored.get("priority") or 0),
+            call.enqueued_at,
+            call.caller,
+            call.language or hotline.default_language,
+            call.topic or stored.get("topic", ""),
+            now,
+        )
+        self._on_enqueued()
+        with contextlib.suppress(AgiHangup):
+            await session.stream_file(
+                prompt_file(CALLBACK_CONFIRMED_PROMPT, call.language or hotline.default_language)
+            )
+        await self._tracker.finish(call, Outcome.CALLBACK)
+        if not session.dead:
+            await session.set_variable("HOTLINE_NEXT", "hangup")
+        return True
 
     async def ivr_result(self, session: AgiSession) -> None:
         """The end of a menu run by the classic AGI script (`agi_scripts/hotline_ivr.py`): it
@@ -286,14 +382,50 @@ class IvrScripts:
         hotline = self._hotline(session)
         call_id = session.env.args[1] if len(session.env.args) > 1 else ""
         state = await self._acds[hotline.id].call(call_id)
-        if state is None or self._tracker.by_call_id(call_id) is None:
-            # The controller does not know this caller (e.g. it lost its state): a person
-            # takes the call rather than leaving it on hold forever.
+        if state is None or (
+            self._tracker.by_call_id(call_id) is None
+            and not await self._adopt(hotline, session, state)
+        ):
+            # Neither the controller nor the ACD knows this caller (e.g. Redis lost it): a
+            # person takes the call rather than leaving it on hold forever.
             log.warning("hold visit for unknown call %r: sending it to the fallback", call_id)
             await session.set_variable("HOTLINE_NEXT", "fallback")
             return
         await session.set_variable("HOTLINE_HOLD_S", str(hotline.hold_announce_s))
         await session.set_variable("HOTLINE_NEXT", "hold")
+        # Every hold visit (every hold_announce_s): the overflow rules, then the caller's
+        # place and expected wait.
+        waiting = self._tracker.by_call_id(call_id)
+        if waiting is None:
+            return
+        if self._overflow is not None and await self._overflow.check(
+            session, hotline, waiting, self._callback_from_queue
+        ):
+            return
+        if self._announcer is not None:
+            await self._announcer.announce(session, hotline, waiting, entry=False)
+
+    async def _adopt(
+        self, hotline: HotlineConfig, session: AgiSession, state: dict[str, str]
+    ) -> bool:
+        """A caller waiting since before this controller started (see
+        `hotline.controller.adoption`), or another controller's: take the call over if the
+        ACD has it in progress on this very channel and it is free to take; it keeps its
+        place and waits on. Owned by another controller that is alive: it waits on, and that
+        controller follows it. False: not a call the ACD has waiting here."""
+        stored = StoredCall.from_hash(state)
+        if stored is None or not stored.in_progress or stored.uniqueid != session.env.uniqueid:
+            return False
+        if self._adopter is None:
+            call = self._tracker.adopt(adopted_call(hotline.id, stored, session.env.callerid))
+        else:
+            adopted = await self._adopter(hotline.id, stored, session.env.callerid)
+            if adopted is None:
+                log.info("call %s waits on: another controller follows it", stored.call_id)
+                return True
+            call = adopted
+        log.info("call %s adopted at a hold visit (%s)", call.call_id, stored.state)
+        return True
 
 
 # What the classic AGI script leaves for `ivr-result` (see hotline.agi.classic).

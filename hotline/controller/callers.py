@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from hotline.config import HotlineConfig
 from hotline.config.menu import CallbackNode, ChoiceNode, CollectNode, LookupNode
+from hotline.controller.overflow import CALLBACK_OFFER_PROMPT
 from hotline.ivr.actions import TERMINAL_ACTIONS, Action, CollectDigits, Lookup, Play
 from hotline.ivr.events import DigitsEntered, LookupDone, NoInput, PlayFinished
 from hotline.ivr.iin import IinHasher, check_digit
@@ -124,10 +125,14 @@ class CallerFactory:
         self._language_weights = [LANGUAGE_WEIGHTS[lang] for lang in hotline.languages]
 
     def caller(self) -> SimCaller:
+        # Some waiting callers take the queue's call-back offer (an overflow rule) when they
+        # hear it; the others wait on.
+        accepts = self._rng.random() < ACCEPT_CALLBACK_SHARE
         return SimCaller(
             digits=self.keys(),
             think_s=self._rng.uniform(0.5, 3.0),
             patience_s=self._rng.expovariate(1.0 / self._patience_s),
+            on_prompt={CALLBACK_OFFER_PROMPT: "1"} if accepts else {},
         )
 
     def keys(self) -> list[str]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from hotline.clock import Clock
 from hotline.config import HotlineConfig
+from hotline.operators.control import login_arguments
 from hotline.queue import Acd
 from hotline.shifts import next_change_s, on_shift
 from hotline.tasks import stop_task
@@ -56,11 +57,11 @@ class ShiftKeeper:
         for op_id in sorted(self._logged_in):
             if not hotline.has_operator(op_id):
                 continue  # apply() logs them out: no longer in the file
-            before = [q.id for q in old.queues_for(old.operator(op_id))]
-            after = [q.id for q in hotline.queues_for(hotline.operator(op_id))]
+            before = login_arguments(old, op_id)
+            after = login_arguments(hotline, op_id)
             if before != after:
-                await self._acd.operator_login(op_id, after, self._clock.now())
-                log.info("%s: operator %s now serves %s", hotline.id, op_id, after)
+                await self._acd.operator_login(op_id, after[0], self._clock.now(), after[1])
+                log.info("%s: operator %s now serves %s", hotline.id, op_id, after[0])
         await self.apply()
         # The sleeping loop computed its wake-up from the old shifts: start it again.
         if self._task is not None:
@@ -74,9 +75,8 @@ class ShiftKeeper:
         if self._present is not None:
             due &= self._present
         for op_id in sorted(due - self._logged_in):
-            operator = self._hotline.operator(op_id)
-            queue_ids = [q.id for q in self._hotline.queues_for(operator)]
-            await self._acd.operator_login(op_id, queue_ids, now)
+            queue_ids, levels = login_arguments(self._hotline, op_id)
+            await self._acd.operator_login(op_id, queue_ids, now, levels)
             log.info("%s: operator %s logged in for %s", self._hotline.id, op_id, queue_ids)
         for op_id in sorted(self._logged_in - due):
             await self._acd.operator_logout(op_id)

@@ -20,12 +20,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 import redis.asyncio as redis_async
 
 from hotline.clock import ScaledClock
 from hotline.config import HotlineConfig, find_hotline, load_hotline
+from hotline.config.callbacks import NUMBER_RE
+from hotline.config.overflow import OverflowAction
 from hotline.controller.app import AmiSettings, Controller, ControllerSettings
 from hotline.controller.callers import CallerFactory, DemoData, seed_demo_data
 from hotline.controller.summary import RunSummary, summarise
@@ -43,6 +46,8 @@ DIALPLAN = REPO_ROOT / "config" / "asterisk" / "extensions.conf"
 FALLBACK_DIAL = "PJSIP/duty"
 # How long after the last call ended the controller may take to write the last records.
 _RECORD_GRACE_S = 30.0
+# The share of callers whose line is busy when called back.
+CALLER_BUSY_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,14 @@ async def run_simulation(
     for op_id in [*present, None]:
         dial = FALLBACK_DIAL if op_id is None else hotline.operator(op_id).dial
         pbx.add_operator(dial, SimOperator(ring_s=rng.uniform(2.0, 6.0), talk_s=talk))
+    # The callers' own phones, for the call-backs: a stream of its own, so that the callers
+    # stay the same for a seed.
+    phones = random.Random(f"{options.seed}/phones")
+
+    def phone() -> SimOperator:
+        busy = phones.random() < CALLER_BUSY_SHARE
+        return SimOperator(ring_s=phones.uniform(2.0, 8.0), talk_s=talk, busy=busy)
+
     secret = secrets.token_hex(8)
     # The IIN key of a deployment if one is set, else one for this run only: the demo list
     # is imported with it, so its hashes mean nothing outside the run.
@@ -180,14 +193,28 @@ async def run_simulation(
         factory = CallerFactory(
             hotline, callers_rng, options.patience_s, demo, is_open(hotline, clock.now())
         )
-        calls = await _place_calls(pbx, hotline, options, factory, callers_rng, clock, on_progress)
+        calls = await _place_calls(
+            pbx, hotline, options, factory, callers_rng, clock, on_progress, phone
+        )
         await asyncio.gather(*(c.ended for c in calls))
         await clock.wait_for(controller.tracker.wait_idle(), _RECORD_GRACE_S)
+        await _callbacks_settled(controller, hotline, clock)
         stored = await asyncio.to_thread(controller.store.fetch_all)
         ours = [r for r in stored if r.call_id in controller.call_ids]
+        tried = await asyncio.to_thread(controller.store.fetch_attempts)
+        attempts = [a for a in tried if a.call_id in controller.call_ids]
         if before_stop is not None:
             await before_stop(controller)
-        return summarise(len(calls), ours, hotline.service_level_s)
+        overflows = {
+            action: int(value)
+            for action in get_args(OverflowAction)
+            if (
+                value := controller.registry.get_sample_value(
+                    "hotline_overflows_total", {"hotline": hotline.id, "action": action}
+                )
+            )
+        }
+        return summarise(len(calls), ours, hotline.service_level_s, attempts, overflows)
     finally:
         if controller is not None:
             await controller.stop()
@@ -195,6 +222,25 @@ async def run_simulation(
         if private is not None:
             private.stop()
             shutil.rmtree(redis_dir, ignore_errors=True)
+
+
+async def _callbacks_settled(
+    controller: Controller, hotline: HotlineConfig, clock: ScaledClock
+) -> None:
+    """Wait until no call-back request is waiting or being placed (every caller has hung
+    up by now, so whatever still waits is a call-back), at most for every retry."""
+    settings = hotline.callbacks
+    limit_s = settings.max_attempts * (settings.retry_after_s + 4 * hotline.ring_timeout_s + 600)
+    acd = controller.acds[hotline.id]
+
+    async def settled() -> None:
+        while await acd.waiting_count() or controller.dispatcher.callbacks.in_flight():
+            await clock.sleep(1.0)
+
+    try:
+        await clock.wait_for(settled(), limit_s)
+    except TimeoutError:
+        log.warning("call-backs still pending at the end of the run")
 
 
 async def _place_calls(
@@ -205,6 +251,7 @@ async def _place_calls(
     rng: random.Random,
     clock: ScaledClock,
     on_progress: Callable[[int, int], None] | None,
+    phone: Callable[[], SimOperator],
 ) -> list[SimCall]:
     calls: list[SimCall] = []
     ended = 0
@@ -217,7 +264,11 @@ async def _place_calls(
 
     for _ in range(options.calls):
         await clock.sleep(rng.expovariate(options.rate_per_min / 60.0))
-        call = await pbx.place_call(hotline.number, factory.caller(), factory.number())
+        number = factory.number()
+        # The caller's phone, should they ask to be called back (busy one time in five).
+        if NUMBER_RE.match(number):
+            pbx.add_operator(hotline.callbacks.dial_string(number), phone())
+        call = await pbx.place_call(hotline.number, factory.caller(), number)
         asyncio.ensure_future(call.ended).add_done_callback(one_ended)
         calls.append(call)
     return calls

@@ -42,6 +42,13 @@ class TrackedCall:
     path: list[str] = field(default_factory=list)
     #: The menu node the caller was at when the menu ended (`Finish.node`), for the record.
     ivr_node: str | None = None
+    #: The first expected wait told to the caller with a number (the midpoint of the range,
+    #: seconds from `predicted_at`), and when it was made; None while none was told.
+    predicted_wait_s: float | None = None
+    predicted_at: float | None = None
+    #: The overflow rules (their index in the queue's `overflow`) already applied to this
+    #: call: each acts once (a declined call-back offer is not repeated at every visit).
+    overflow_done: set[int] = field(default_factory=set)
 
 
 class CallTracker:
@@ -84,6 +91,18 @@ class CallTracker:
             self._on_new_call(call)
         return call
 
+    def adopt(self, call: TrackedCall) -> TrackedCall:
+        """Take over a call begun by an earlier controller (rebuilt from the ACD's state, see
+        `hotline.controller.adoption`). A call already known by call id or Uniqueid is
+        returned as it is. Not counted as a new call: the earlier controller counted it."""
+        known = self._by_call_id.get(call.call_id) or self._by_uniqueid.get(call.uniqueid)
+        if known is not None:
+            return known
+        self._by_uniqueid[call.uniqueid] = call
+        self._by_call_id[call.call_id] = call
+        self._idle.clear()
+        return call
+
     def by_uniqueid(self, uniqueid: str) -> TrackedCall | None:
         return self._by_uniqueid.get(uniqueid)
 
@@ -93,13 +112,19 @@ class CallTracker:
     def calls(self) -> list[TrackedCall]:
         return list(self._by_call_id.values())
 
-    async def finish(self, call: TrackedCall, outcome: Outcome) -> bool:
-        """End `call` with `outcome` and write its record; False if it had ended already."""
+    async def finish(
+        self, call: TrackedCall, outcome: Outcome, ended_at: float | None = None
+    ) -> bool:
+        """End `call` with `outcome` and write its record; False if it had ended already.
+
+        `ended_at`: when the call ended, if that was earlier than now (a hang-up missed while
+        AMI was down); None: now."""
         if self._by_call_id.pop(call.call_id, None) is None:
             return False
         self._by_uniqueid.pop(call.uniqueid, None)
+        ended = self._clock.now() if ended_at is None else ended_at
         try:
-            await self._sink(self._record(call, outcome, self._clock.now()))
+            await self._sink(self._record(call, outcome, ended))
         finally:
             if not self._by_call_id:
                 self._idle.set()
@@ -134,7 +159,16 @@ class CallTracker:
             talk_s=talk_s,
             ivr_node=call.ivr_node,
             ivr_path=",".join(call.path),
+            predicted_wait_s=_predicted_wait_s(call),
         )
+
+
+def _predicted_wait_s(call: TrackedCall) -> float | None:
+    """The prediction as a wait from the enqueue, comparable with the record's wait: the time
+    already waited when it was made plus what the caller was told."""
+    if call.predicted_wait_s is None or call.predicted_at is None or call.enqueued_at is None:
+        return None
+    return round(max(0.0, call.predicted_at - call.enqueued_at) + call.predicted_wait_s, 3)
 
 
 def _utc(epoch_s: float | None) -> datetime | None:

@@ -24,6 +24,18 @@ Choices, per language:
 
 Waiting times round up to whole minutes; under a minute is "less than a minute"; from 60 minutes on,
 hours and the remaining minutes (3600 s is one hour, 3660 s one hour one minute).
+
+A range of waiting times (`say_wait_range`, bounds from `hotline.queue.estimate.wait_range`) says
+each bound with its own noun, dropping the first noun where both bounds take the same one:
+
+- Kazakh: a numeral does not change; the nouns take the ablative and the dative with дейін, and
+  both stay: екі минуттан төрт минутқа дейін, қырық минуттан екі сағатқа дейін.
+- Russian: от and до take the genitive, numerals included (`gen-*` fragments: двух, четырёх,
+  сорока, одной/одного); the noun after a genitive numeral is genitive plural (минут, часов) or,
+  after a number ending in 1 but not 11, genitive singular (минуты, часа, the same words as
+  the `-2` forms): от двух до четырёх минут, от сорока минут до двух часов, до двадцати одной
+  минуты.
+- English: from two to four minutes, from forty minutes to two hours.
 """
 
 from __future__ import annotations
@@ -43,6 +55,7 @@ __all__ = [
     "say_duration",
     "say_number",
     "say_position",
+    "say_wait_range",
 ]
 
 Language = Literal["kk", "ru", "en"]
@@ -50,6 +63,8 @@ Gender = Literal["m", "f", "n"]
 Noun = Literal["minute", "hour"]
 
 MAX_NUMBER: Final = 999_999
+#: The largest count a bound of a waiting range can have (Russian genitives exist to 999).
+MAX_RANGE_COUNT: Final = 999
 _LANGUAGES: Final = frozenset(get_args(Language))
 _GENDERS: Final = frozenset(get_args(Gender))
 # Russian grammatical gender of the nouns counted here: одна минута, один час.
@@ -154,6 +169,50 @@ def say_position(n: int, language: Language) -> list[str]:
     return ["position-before", *number, "position-after"]
 
 
+def say_wait_range(low_s: int, high_s: int, language: Language) -> list[str]:
+    """The fragments saying "from `low_s` to `high_s`" (a range from `wait_range`).
+
+    Each bound is whole minutes below an hour and whole hours from an hour on (other values are
+    rounded to the nearest of those); `high_s` at most 60 with `low_s` 0 is "less than a minute".
+
+    >>> fragment_text(say_wait_range(120, 240, "ru"), "ru")
+    'от двух до четырёх минут'
+    >>> fragment_text(say_wait_range(120, 240, "kk"), "kk")
+    'екі минуттан төрт минутқа дейін'
+    >>> fragment_text(say_wait_range(2400, 7200, "en"), "en")
+    'from forty minutes to two hours'
+    """
+    _check_language(language)
+    if not 0 <= low_s < high_s:
+        raise ValueError(f"a waiting range needs 0 <= low < high, not {low_s!r}..{high_s!r}")
+    if low_s == 0 and high_s <= 60:
+        return ["less-than-minute"]
+    low, high = _range_bound(max(low_s, 60)), _range_bound(high_s)
+    same_noun = low[1] == high[1]
+    if language == "kk":
+        return [
+            *say_number(low[0], "kk"),
+            f"{low[1]}-from",
+            *say_number(high[0], "kk"),
+            f"{high[1]}-until",
+        ]
+    if language == "ru":
+        first = _ru_genitive_count(*low)
+        return [
+            "range-from",
+            *(first[:-1] if same_noun else first),
+            "range-to",
+            *_ru_genitive_count(*high),
+        ]
+    first = _say_count(low[0], low[1], "en")
+    return [
+        "range-from",
+        *(first[:-1] if same_noun else first),
+        "range-to",
+        *_say_count(high[0], high[1], "en"),
+    ]
+
+
 def fragment_text(fragments: list[str], language: Language) -> str:
     """What a fragment sequence says, as one line of text (for logs, tests and TTS checks).
 
@@ -170,6 +229,36 @@ def _say_count(n: int, noun: Noun, language: Language) -> list[str]:
     if language == "kk":
         return [*say_number(n, "kk"), noun]
     return [*say_number(n, "en"), noun if n == 1 else f"{noun}s"]
+
+
+def _range_bound(seconds: int) -> tuple[int, Noun]:
+    """A bound of a waiting range as a count and its noun: minutes below an hour, else hours."""
+    minutes = round(seconds / 60)
+    bound: tuple[int, Noun] = (minutes, "minute")
+    if minutes >= 60:
+        bound = (round(seconds / 3600), "hour")
+    if bound[0] > MAX_RANGE_COUNT:
+        raise ValueError(f"a waiting range bound of {seconds!r} s is too long to say")
+    return bound
+
+
+def _ru_genitive_count(n: int, noun: Noun) -> list[str]:
+    """от/до + n nouns: the numeral in the genitive, then the noun's genitive (see the doc)."""
+    gender = _RU_NOUN_GENDER[noun]
+    hundreds, rest = divmod(n, 100)
+    parts = [f"gen-{hundreds * 100}"] if hundreds else []
+    if 10 <= rest <= 19:
+        parts.append(f"gen-{rest}")
+    else:
+        tens, units = divmod(rest, 10)
+        if tens:
+            parts.append(f"gen-{tens * 10}")
+        if units == 1:
+            parts.append("gen-1-f" if gender == "f" else "gen-1-m")
+        elif units:
+            parts.append(f"gen-{units}")
+    singular = n % 10 == 1 and n % 100 != 11
+    return [*parts, f"{noun}-{2 if singular else 5}"]
 
 
 def _ru_below_1000(n: int, gender: Gender) -> list[str]:

@@ -5,8 +5,9 @@ each node's prompts (its question, invalid-entry, look-up result, call-back conf
 and goodbye prompts) and its closed prompt (the opening hours; declared for 24/7 hotlines too,
 so that a change of `hours` or a holiday needs no new sound) must be in the manifest and
 rendered as `prompts/<lang>/<id>.wav` (8 kHz, 16-bit, mono) for every language the hotline
-offers; so must the speech fragments in those languages, and every `hotline/<lang>/<id>`
-sound the Asterisk dialplan plays itself (`dialplan_sounds`: the safety net's message).
+offers; so must the speech fragments in those languages, the prompts of the waiting caller's
+announcement (`HOLD_PROMPTS`), and every `hotline/<lang>/<id>` sound the Asterisk dialplan plays
+itself (`dialplan_sounds`: the safety net's message).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from hotline.config import HotlineConfig
 from hotline.config.schema import Loc
+from hotline.ivr.hold_announcement import HOLD_PROMPTS
 from hotline.prompts.manifest import FRAGMENTS_ORIGIN, Manifest
 from hotline.prompts.render import wav_format
 
@@ -39,6 +41,31 @@ def dialplan_sounds(extensions_conf: Path) -> list[tuple[int, str, str]]:
     return found
 
 
+# Prompts the controller plays outside the menus. To callers, in their language: a queue's
+# call-back offer and its confirmation, the message of a full queue.
+CONTROLLER_PROMPTS: tuple[str, ...] = (
+    "overflow-callback-offer",
+    "callback-confirmed",
+    "overflow-no-operators",
+)
+# To operators, in Kazakh and Russian at once (as hotline/kk/<id>): feature codes
+# (hotline.controller.operator_codes) and the remote operator's "press 1"
+# (hotline.controller.confirm).
+OPERATOR_PROMPTS: tuple[str, ...] = (
+    "operator-enter-pin",
+    "operator-pin-wrong",
+    "operator-logged-in",
+    "operator-logged-out",
+    "operator-paused",
+    "operator-ready",
+    "operator-refused",
+    "operator-press-1",
+    "operator-caller-language-kk",
+    "operator-caller-language-ru",
+    "operator-caller-language-en",
+)
+
+
 def menu_prompt_ids(config: HotlineConfig) -> list[str]:
     """The prompt ids a hotline's menu plays, in the order a caller meets them."""
     menu = config.menu
@@ -50,6 +77,9 @@ def menu_prompt_ids(config: HotlineConfig) -> list[str]:
     ids += [prompt for node in menu.nodes.values() for _, prompt in node.prompts()]
     ids.append(menu.invalid_prompt)
     ids.append(config.closed_prompt)
+    ids += [rule.prompt for q in config.queues for rule in q.overflow if rule.prompt]
+    if config.closing.prompt is not None:
+        ids.append(config.closing.prompt)
     return list(dict.fromkeys(ids))
 
 
@@ -70,6 +100,14 @@ def menu_prompt_fields(config: HotlineConfig) -> list[tuple[Loc, str]]:
     fields.append((("menu", "invalid_prompt"), menu.invalid_prompt))
     if config.may_close:
         fields.append((("menu", "closed_prompt"), config.closed_prompt))
+    fields += [
+        (("queues", index, "overflow", rule_index, "prompt"), rule.prompt)
+        for index, queue in enumerate(config.queues)
+        for rule_index, rule in enumerate(queue.overflow)
+        if rule.prompt is not None
+    ]
+    if config.closing.prompt is not None:
+        fields.append((("closing", "prompt"), config.closing.prompt))
     return fields
 
 
@@ -102,7 +140,7 @@ def check_prompts(
         entry.prompt_id for entry in manifest.entries() if entry.origin == FRAGMENTS_ORIGIN
     ]
     for config in hotlines:
-        prompt_ids = menu_prompt_ids(config)
+        prompt_ids = [*menu_prompt_ids(config), *HOLD_PROMPTS]
         for language in config.languages:
             for prompt_id in [*prompt_ids, *fragment_ids]:
                 if prompt_id in fragment_ids and manifest.get(prompt_id, language) is None:
@@ -110,6 +148,16 @@ def check_prompts(
                 problem = _problem(prompts_dir, manifest, prompt_id, language)
                 if problem:
                     problems.append(f"hotline {config.id} ({language}): {prompt_id}: {problem}")
+    for config in hotlines:
+        for language in config.languages:
+            for prompt_id in CONTROLLER_PROMPTS:
+                problem = _problem(prompts_dir, manifest, prompt_id, language)
+                if problem:
+                    problems.append(f"hotline {config.id} ({language}): {prompt_id}: {problem}")
+    for prompt_id in OPERATOR_PROMPTS:
+        problem = _problem(prompts_dir, manifest, prompt_id, "kk")
+        if problem:
+            problems.append(f"operators (kk): {prompt_id}: {problem}")
     if dialplan is not None:
         for line, sound_language, prompt_id in dialplan_sounds(dialplan):
             problem = _problem(prompts_dir, manifest, prompt_id, sound_language)

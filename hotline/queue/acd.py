@@ -6,7 +6,15 @@ changes nothing. Times are epoch seconds from the injected clock, passed in as `
 
 Call states: waiting -> offered -> talking -> done; waiting/offered -> cancelled (the caller
 hung up); offered -> waiting again on ring-no-answer. Operator states: available -> ringing
--> on_call -> available (or offline after a pending logout).
+-> on_call -> wrap_up -> available; paused (by request, or after `auto_pause_after` misses in
+a row) until `operator_ready`; offline. A logout or a pause asked while the operator is busy
+waits for the call (or wrap-up) to end. Wrap-ups end at `wrap_up_until_s` lazily: the next
+`assign` notices the expired ones first, so no timer has to run, and the operator's idle time
+starts at the wrap-up's end, not when it was noticed.
+
+Call-back entries (kind `callback`, `enqueue_callback`) wait and are offered like calls; the
+caller not answering sends one back to waiting, not offered before a retry time, or after the
+last attempt to `callback_failed` (`callback_no_answer`).
 
 Cancelling an offered call does not free its operator: the Dial that rings the operator is
 still running and ends with `ring_no_answer` or `complete`, which free the operator (without
@@ -16,8 +24,9 @@ a second call while the first still rings.
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,10 +34,12 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import ResponseError
 
-from hotline.queue.errors import AcdConflictError, InvalidAcdRequestError
+from hotline.queue.errors import AcdConflictError, InvalidAcdRequestError, QueueFullError
 from hotline.queue.keys import CALL_TTL_S, AcdKeys
 from hotline.queue.mode import get_mode
 from hotline.queue.scripts import AcdScripts
+
+log = logging.getLogger(__name__)
 
 #: Priorities run 0..PRIORITY_MAX, higher served first.
 PRIORITY_MAX = 99
@@ -37,10 +48,32 @@ PRIORITY_MAX = 99
 # ZSET's doubles hold it exactly and ring_no_answer can restore the very same place.
 _PRIORITY_STEP = 10**13
 
+#: How `assign` picks among the eligible operators (see `lua/assign.lua`).
+ROUTING_STRATEGIES = ("longest_idle", "fewest_calls", "round_robin", "random")
+#: The pause reason `ring_no_answer` gives an operator paused for missing calls in a row.
+NO_ANSWER_PAUSE = "no-answer"
+#: Skill levels run 1 (first offered) .. LEVEL_MAX (offered after the longest wait).
+LEVEL_MAX = 3
+
+
+@dataclass(frozen=True)
+class Disposition:
+    """How an operator closed a call in wrap-up: `disposition` (one of the hotline's), or
+    `missing` when one was required and the wrap-up ended without it; `at` None when the
+    ACD did not know the time (a logout)."""
+
+    call_id: str
+    operator_id: str
+    disposition: str
+    missing: bool
+    at: float | None
+
 
 @dataclass(frozen=True)
 class Assignment:
-    """A call offered to an operator by `Acd.assign`."""
+    """A call (or a call-back entry: `kind` "callback", `number` to call) offered to an
+    operator by `Acd.assign`. A call-back has no channel: the dispatcher rings the operator,
+    then the number."""
 
     call_id: str
     operator_id: str
@@ -48,6 +81,8 @@ class Assignment:
     channel: str
     uniqueid: str
     waited_s: float
+    kind: str = "call"
+    number: str = ""
 
 
 class Acd:
@@ -78,17 +113,31 @@ class Acd:
         uniqueid: str,
         language: str,
         topic: str,
+        max_waiting: int | None = None,
+        *,
+        owner: str = "",
     ) -> int:
         """Put a call in `queue_id`; its 1-based position in that queue.
 
+        `owner`: the id of the controller that tracks the call, stored with it ('' : none;
+        see `claim`).
+
         Enqueueing a known call id again changes nothing: it returns the call's position if
-        it still waits, 0 if it is offered, talking or over.
+        it still waits, 0 if it is offered, talking or over (a retry is never refused).
+        A new call finding `max_waiting` calls already waiting in its queue is not stored:
+        `QueueFullError` (None: no limit).
         """
         _check_id("call id", call_id)
         _check_id("queue id", queue_id)
+        if max_waiting is not None and max_waiting < 0:
+            raise InvalidAcdRequestError(f"max_waiting must be >= 0, got {max_waiting!r}")
         score = queue_score(priority, at)
         args = [call_id, queue_id, str(score), _time(at), channel, uniqueid, language, topic]
-        return int(await self._run(self._scripts.enqueue, *args, str(priority)))
+        limit = "" if max_waiting is None else str(max_waiting)
+        position = int(await self._run(self._scripts.enqueue, *args, str(priority), limit, owner))
+        if position < 0:
+            raise QueueFullError(f"queue {queue_id} is full ({max_waiting} waiting)")
+        return position
 
     async def position(self, call_id: str) -> int | None:
         """1-based place among the waiting calls of the call's own queue; None if not waiting.
@@ -107,37 +156,99 @@ class Acd:
         """
         return _opt_text(await self._run(self._scripts.cancel, call_id, _time(at)))
 
-    async def operator_login(self, op_id: str, queue_ids: Iterable[str], at: float) -> str:
+    async def operator_login(
+        self,
+        op_id: str,
+        queue_ids: Iterable[str],
+        at: float,
+        levels: Mapping[str, int] | None = None,
+    ) -> str:
         """Make an operator available for `queue_ids`; the operator's state after the login.
 
-        Logging in again only updates the queues (and withdraws a pending logout): the
-        operator keeps their idle time, so a retried login does not cost them their turn.
+        `levels` maps a topic to the operator's skill level for it (1..LEVEL_MAX, absent: 1);
+        `assign` offers a call to a level-L operator only after (L - 1) tier delays.
+        Logging in again only updates the queues and levels (and withdraws a pending logout):
+        the operator keeps their state and idle time, so a retried login costs no turn.
         """
         _check_id("operator id", op_id)
         queues = list(queue_ids)
         for queue_id in queues:
             _check_id("queue id", queue_id)
         csv = ",".join(dict.fromkeys(queues))
-        return _text(await self._run(self._scripts.login, op_id, _time(at), csv))
+        levels_csv = _levels_csv(levels or {})
+        return _text(await self._run(self._scripts.login, op_id, _time(at), csv, levels_csv))
 
     async def operator_logout(self, op_id: str) -> str | None:
-        """Log an operator out: now if available, after the current call if busy.
+        """Log an operator out: now if available, paused or in wrap-up; after the call if busy.
 
         Returns the state after the request (`offline`, or `ringing`/`on_call` with the
-        logout pending), None for an unknown operator.
+        logout pending), None for an unknown operator. A wrap-up cut short by a logout marks
+        its call `disposition_missing` when a disposition was required.
         """
         return _opt_text(await self._run(self._scripts.logout, op_id))
 
-    async def assign(self, at: float) -> Assignment | None:
-        """Offer the best waiting call to the longest-idle eligible operator, if any.
+    async def operator_pause(
+        self, op_id: str, reason: str, at: float, allowed_reasons: Collection[str]
+    ) -> str:
+        """Pause an operator for `reason` (one of `allowed_reasons`, from the configuration).
+
+        Available: paused now. Ringing, on a call or in wrap-up: the pause waits for that to
+        end (`pause_pending`). Returns the state after the request. Raises
+        `InvalidAcdRequestError` for a reason not allowed and `AcdConflictError` for an
+        unknown or offline operator.
+        """
+        if reason not in allowed_reasons:
+            raise InvalidAcdRequestError(
+                f"unknown pause reason {reason!r} (allowed: {sorted(allowed_reasons)})"
+            )
+        result = await self._run_checked(self._scripts.pause, op_id, reason, _time(at))
+        if result is None:
+            raise AcdConflictError(f"unknown operator {op_id!r}")
+        return _text(result)
+
+    async def operator_ready(
+        self,
+        op_id: str,
+        at: float,
+        disposition: str | None = None,
+        allowed_dispositions: Collection[str] = (),
+    ) -> str:
+        """The operator is ready for calls: ends a wrap-up early or a pause (idle from `at`).
+
+        `disposition` (one of `allowed_dispositions` when that is not empty) is stored on the
+        wrapped-up call. A wrap-up that requires one (`complete(disposition_required=True)`)
+        cannot end here without it: `AcdConflictError` "disposition required", nothing
+        changes. While busy, a pending pause is withdrawn. Returns the state after.
+        """
+        if allowed_dispositions and disposition not in (None, *allowed_dispositions):
+            shown = sorted(allowed_dispositions)
+            raise InvalidAcdRequestError(f"unknown disposition {disposition!r} (allowed: {shown})")
+        has = "0" if disposition is None else "1"
+        args = (op_id, _time(at), has, disposition or "")
+        result = await self._run_checked(self._scripts.ready, *args)
+        if result is None:
+            raise AcdConflictError(f"unknown operator {op_id!r}")
+        return _text(result)
+
+    async def assign(
+        self, at: float, strategy: str = "longest_idle", tier_delay_s: float = 30.0
+    ) -> Assignment | None:
+        """Offer the best waiting call to an eligible operator, if any.
 
         Best: higher priority first, then the earliest original arrival, across all queues; a
-        call no available operator serves is passed over for the next one.
+        call no available operator serves (or, by skill tier, may serve yet) is passed over
+        for the next one. Among the eligible operators `strategy` picks (ROUTING_STRATEGIES;
+        see `lua/assign.lua`). Expired wrap-ups end first.
         """
-        result = await self._run(self._scripts.assign, _time(at))
+        if strategy not in ROUTING_STRATEGIES:
+            raise InvalidAcdRequestError(f"unknown routing strategy {strategy!r}")
+        args = (_time(at), strategy, _time(tier_delay_s))
+        result = await self._run(self._scripts.assign, *args)
         if result is None:
             return None
-        call_id, op_id, queue_id, channel, uniqueid, arrived_at_s = (_text(v) for v in result)
+        call_id, op_id, queue_id, channel, uniqueid, arrived_at_s, kind, number = (
+            _text(v) for v in result
+        )
         return Assignment(
             call_id=call_id,
             operator_id=op_id,
@@ -145,7 +256,57 @@ class Acd:
             channel=channel,
             uniqueid=uniqueid,
             waited_s=max(0.0, at - float(arrived_at_s)),
+            kind=kind,
+            number=number,
         )
+
+    async def enqueue_callback(
+        self,
+        entry_id: str,
+        queue_id: str,
+        priority: int,
+        arrived_at: float,
+        number: str,
+        language: str,
+        topic: str,
+        requested_at: float,
+    ) -> bool:
+        """Queue a call-back request as an entry of kind `callback` at the caller's original
+        place (`arrived_at`: when the call that asked arrived). False if `entry_id` is known
+        already (a retry changes nothing, so nobody is called back twice for one request).
+
+        The entry id must differ from every call id (e.g. "cb-" + the asking call's id): the
+        asking call keeps its own hash until it ends.
+        """
+        _check_id("call-back id", entry_id)
+        _check_id("queue id", queue_id)
+        if not number:
+            raise InvalidAcdRequestError("a call-back needs the caller's number")
+        score = str(queue_score(priority, arrived_at))
+        args = (entry_id, queue_id, score, _time(arrived_at), number, language, topic)
+        added = await self._run(
+            self._scripts.callback_enqueue, *args, str(priority), _time(requested_at)
+        )
+        return bool(added)
+
+    async def callback_answered(self, entry_id: str, op_id: str, at: float) -> str | None:
+        """The called-back caller picked up: the entry is `talking` with `op_id` (as
+        `answered` for a call; `complete` ends it)."""
+        return await self.answered(entry_id, op_id, at)
+
+    async def callback_no_answer(
+        self, entry_id: str, op_id: str, at: float, retry_after_s: float, max_attempts: int
+    ) -> str | None:
+        """The called-back caller did not pick up. Below `max_attempts` attempts the entry
+        waits again at its place, not offered before `at + retry_after_s`; then it ends as
+        `callback_failed`. The operator is free at once, without a miss. The entry's state
+        after, None if unknown. (An operator who does not answer is `ring_no_answer`.)"""
+        if max_attempts < 1 or not (math.isfinite(retry_after_s) and retry_after_s >= 0):
+            raise InvalidAcdRequestError(
+                f"bad call-back retry: after {retry_after_s!r} s, {max_attempts!r} attempts"
+            )
+        args = (entry_id, op_id, _time(at), _time(at + retry_after_s), str(max_attempts))
+        return _opt_text(await self._run(self._scripts.callback_no_answer, *args))
 
     async def answered(self, call_id: str, op_id: str, at: float) -> str | None:
         """The operator picked up; the call's state after the event (None if unknown).
@@ -158,16 +319,49 @@ class Acd:
             raise AcdConflictError(str(exc)) from exc
         return _opt_text(result)
 
-    async def ring_no_answer(self, call_id: str, op_id: str, at: float) -> str | None:
+    async def ring_no_answer(
+        self, call_id: str, op_id: str, at: float, auto_pause_after: int = 0
+    ) -> str | None:
         """The operator did not pick up: the call waits again at its original place.
 
-        Returns the call's state after the event, None if unknown.
+        The operator's `auto_pause_after`-th miss in a row (0: never) pauses them with reason
+        NO_ANSWER_PAUSE instead of making them available: a phone nobody answers should not
+        keep drawing callers. Returns the call's state after the event, None if unknown.
         """
-        return _opt_text(await self._run(self._scripts.ring_no_answer, call_id, op_id, _time(at)))
+        if auto_pause_after < 0:
+            raise InvalidAcdRequestError(f"auto_pause_after must be >= 0: {auto_pause_after}")
+        args = (call_id, op_id, _time(at), str(auto_pause_after))
+        return _opt_text(await self._run(self._scripts.ring_no_answer, *args))
 
-    async def complete(self, call_id: str, at: float) -> str | None:
-        """The call is over; its operator is free again. The call's state after, or None."""
-        return _opt_text(await self._run(self._scripts.complete, call_id, _time(at)))
+    async def complete(
+        self,
+        call_id: str,
+        at: float,
+        wrap_up_s: float = 0.0,
+        disposition_required: bool = False,
+    ) -> str | None:
+        """The call is over. The call's state after, or None if unknown.
+
+        The operator who talked counts one call more and goes to `wrap_up` until
+        `at + wrap_up_s` (0: available at once; with a logout pending: offline at once);
+        `operator_ready` ends the wrap-up early and, with `disposition_required`, must carry
+        a disposition. An operator only ringing is free at once.
+        """
+        if not (math.isfinite(wrap_up_s) and wrap_up_s >= 0):
+            raise InvalidAcdRequestError(f"wrap_up_s must be >= 0, got {wrap_up_s!r}")
+        until = _time(at + wrap_up_s) if wrap_up_s > 0 else ""
+        required = "1" if disposition_required else "0"
+        args = (call_id, _time(at), until, required)
+        return _opt_text(await self._run(self._scripts.complete, *args))
+
+    async def claim(self, call_id: str, controller_id: str) -> bool:
+        """Make `controller_id` the owner of a call in progress, if the call is its own
+        already, has no owner, or its owner's lease has expired (one script: of two
+        controllers taking over from a dead one, one only gets the call). False: the call
+        is over, unknown, or owned by a controller that is alive."""
+        _check_id("controller id", controller_id)
+        args = (call_id, controller_id, self._keys.lease_prefix)
+        return bool(await self._run(self._scripts.claim, *args))
 
     async def call(self, call_id: str) -> dict[str, str] | None:
         """The stored fields of a call (see `lua/enqueue.lua`), None if unknown or expired."""
@@ -187,6 +381,56 @@ class Acd:
             states = await pipe.execute()
         return {op: _text(st) for op, st in zip(op_ids, states, strict=True) if st is not None}
 
+    async def move(self, call_id: str, to_queue: str) -> str | None:
+        """Overflow a waiting call into `to_queue` at its original place; the call's queue
+        after (unchanged if it no longer waits), None if the call is unknown."""
+        _check_id("queue id", to_queue)
+        return _opt_text(await self._run(self._scripts.move, call_id, to_queue))
+
+    async def dispositions(self, limit: int = 500) -> tuple[list[Disposition], list[str]]:
+        """The oldest `limit` wrap-up dispositions not yet stored in SQL, and the raw entries
+        read (for `forget_dispositions`); an unreadable entry is logged and skipped."""
+        raws = await self._redis.lrange(self._keys.dispositions, 0, limit - 1)
+        rows = [_text(raw) for raw in raws]
+        found = []
+        for raw in rows:
+            parts = raw.split("\t")
+            if len(parts) != 5:
+                log.warning("unreadable disposition entry %r: skipped", raw)
+                continue
+            call_id, op_id, disposition, missing, at = parts
+            when = float(at) if at else None
+            found.append(Disposition(call_id, op_id, disposition, missing == "1", when))
+        return found, rows
+
+    async def forget_dispositions(self, entries: Sequence[str]) -> None:
+        """Drop these entries: they are stored in SQL now. Each is removed by value, so two
+        controllers draining at once never drop an entry neither has stored."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for entry in entries:
+                pipe.lrem(self._keys.dispositions, 1, entry)
+            await pipe.execute()
+
+    async def pauses(self) -> dict[str, tuple[str, float]]:
+        """Every paused operator: (reason, paused since, epoch seconds)."""
+        members = await self._redis.smembers(self._keys.operators)
+        op_ids = sorted(_text(m) for m in members)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for op_id in op_ids:
+                pipe.hmget(self._keys.operator(op_id), ["state", "pause_reason", "paused_at_s"])
+            rows = await pipe.execute()
+        paused: dict[str, tuple[str, float]] = {}
+        for op_id, (state, reason, since) in zip(op_ids, rows, strict=True):
+            if state is not None and _text(state) == "paused" and since:
+                paused[op_id] = (_text(reason or ""), float(_text(since)))
+        return paused
+
+    async def next_wrap_up_end(self) -> float | None:
+        """When the earliest wrap-up runs out (epoch seconds), None if nobody wraps up: the
+        dispatcher wakes then, so the operator gets the next caller without waiting a tick."""
+        head = await self._redis.zrange(self._keys.wrap_up, 0, 0, withscores=True)
+        return float(head[0][1]) if head else None
+
     async def waiting_count(self, queue_id: str | None = None) -> int:
         """How many calls wait, in all queues or in `queue_id`."""
         key = self._keys.waiting if queue_id is None else self._keys.queue_waiting(queue_id)
@@ -195,6 +439,13 @@ class Acd:
     async def _run(self, script: AsyncScript, *args: str) -> Any:
         # Script replies are untyped (Redis' Lua conversion rules): callers convert them.
         return await script(keys=self._keys_list, args=[*self._prelude, *args])
+
+    async def _run_checked(self, script: AsyncScript, *args: str) -> Any:
+        """`_run` for scripts whose error replies are conflicts with the stored state."""
+        try:
+            return await self._run(script, *args)
+        except ResponseError as exc:
+            raise AcdConflictError(str(exc)) from exc
 
 
 def queue_score(priority: int, at: float) -> int:
@@ -211,6 +462,14 @@ def _time(at: float) -> str:
     if not math.isfinite(at):
         raise InvalidAcdRequestError(f"time must be finite, got {at!r}")
     return repr(float(at))
+
+
+def _levels_csv(levels: Mapping[str, int]) -> str:
+    for topic, level in levels.items():
+        _check_id("topic", topic)
+        if ":" in topic or isinstance(level, bool) or not 1 <= level <= LEVEL_MAX:
+            raise InvalidAcdRequestError(f"bad skill level {topic!r}: {level!r}")
+    return ",".join(f"{topic}:{level}" for topic, level in sorted(levels.items()))
 
 
 def _check_id(what: str, value: str) -> None:
@@ -235,4 +494,11 @@ def _text_dict(raw: object) -> dict[str, str] | None:
     return {_text(k): _text(v) for k, v in raw.items()}
 
 
-__all__: Sequence[str] = ("PRIORITY_MAX", "Acd", "Assignment")
+__all__: Sequence[str] = (
+    "LEVEL_MAX",
+    "NO_ANSWER_PAUSE",
+    "PRIORITY_MAX",
+    "ROUTING_STRATEGIES",
+    "Acd",
+    "Assignment",
+)

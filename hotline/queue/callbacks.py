@@ -1,96 +1,70 @@
 """Call-back requests: a caller who would rather be called back than wait (the IVR's
-call-back offer node) leaves one, kept in Redis under the hotline's hash tag.
+call-back node) leaves one as an ACD entry of kind `callback` (`Acd.enqueue_callback`), at
+the place of the call that asked (its original arrival, no boost). `assign` offers it to a
+free operator like a call, and the dispatcher places it (`hotline.controller.callback_dialer`).
 
-Registration is idempotent per call-back id (the call id of the call that asked): a retry
-after a lost reply never makes a second request, so the caller is never called twice for one
-request. The request keeps the caller's place: its score is the one `Acd.enqueue` would give
-(priority, then the original arrival time), with no boost.
-
-Placing the call-backs (operator first, then the caller) is the ACD's work (issue 4); this
-module only records the requests and lists them in order.
+Before that, requests sat in a ZSET of their own (`AcdKeys.callbacks`) that nothing served;
+`move_legacy_requests` moves any left there into the ACD, once, at start.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
+import logging
 
 from redis.asyncio import Redis
 
-from hotline.queue.acd import queue_score
-from hotline.queue.keys import AcdKeys
+from hotline.queue.acd import PRIORITY_MAX, Acd
+
+log = logging.getLogger(__name__)
+
+#: A call-back entry's id is the asking call's id with this prefix: the ACD needs an id no
+#: call has (the asking call may still have its own entry).
+ENTRY_PREFIX = "cb-"
+# The legacy score: (PRIORITY_MAX - priority) * _STEP + arrival in ms (`acd.queue_score`).
+_STEP = 10**13
 
 
-@dataclass(frozen=True)
-class CallbackRequest:
-    callback_id: str
-    number: str
-    queue_id: str
-    topic: str
-    language: str
-    priority: int
-    requested_at_s: float
+def callback_entry_id(call_id: str) -> str:
+    """The ACD entry id of the call-back asked by call `call_id`."""
+    return ENTRY_PREFIX + call_id
 
 
-@cache
-def _source() -> str:
-    return (resources.files("hotline.queue") / "lua" / "callback_register.lua").read_text("utf-8")
+def asking_call_id(entry_id: str) -> str:
+    """The id of the call that asked for call-back entry `entry_id`."""
+    return entry_id.removeprefix(ENTRY_PREFIX)
 
 
-class Callbacks:
-    """The call-back requests of hotline `hotline_id` on an asyncio Redis client (not owned)."""
-
-    def __init__(self, redis: Redis, hotline_id: str) -> None:
-        self._redis = redis
-        self._keys = AcdKeys(hotline_id)
-        self._register = redis.register_script(_source())
-
-    async def register(self, request: CallbackRequest, arrived_at: float) -> bool:
-        """Record `request`; False if its id was registered before (nothing changes)."""
-        if not request.number:
-            raise ValueError("a call-back request needs the caller's number")
-        score = queue_score(request.priority, arrived_at)
-        added = await self._register(
-            keys=[self._keys.callbacks],
-            args=[
-                self._keys.callback_prefix,
-                request.callback_id,
-                str(score),
-                request.number,
-                request.queue_id,
-                request.topic,
-                request.language,
-                str(request.priority),
-                repr(float(request.requested_at_s)),
-            ],
-        )
-        return bool(added)
-
-    async def pending(self) -> list[CallbackRequest]:
-        """Every request not yet served, first to be called back first."""
-        ids = await self._redis.zrange(self._keys.callbacks, 0, -1)
-        requests = []
-        for raw_id in ids:
-            callback_id = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
-            fields = await self._redis.hgetall(self._keys.callback_prefix + callback_id)
-            if not fields:
-                continue
-            data = {
-                (k.decode() if isinstance(k, bytes) else k): (
-                    v.decode() if isinstance(v, bytes) else v
-                )
-                for k, v in fields.items()
-            }
-            requests.append(
-                CallbackRequest(
-                    callback_id=callback_id,
-                    number=data["number"],
-                    queue_id=data["queue_id"],
-                    topic=data["topic"],
-                    language=data["language"],
-                    priority=int(data["priority"]),
-                    requested_at_s=float(data["requested_at_s"]),
-                )
+async def move_legacy_requests(redis: Redis, acd: Acd) -> int:
+    """Move the requests of the old call-back ZSET into the ACD (idempotent per request:
+    `enqueue_callback` ignores an entry it has); how many were moved."""
+    keys = acd.keys
+    moved = 0
+    for raw_id in await redis.zrange(keys.callbacks, 0, -1):
+        callback_id = _text(raw_id)
+        fields = {
+            _text(k): _text(v)
+            for k, v in (await redis.hgetall(keys.callback_prefix + callback_id)).items()
+        }
+        if fields:
+            priority = int(fields["priority"])
+            arrived_at = (float(fields["score"]) - (PRIORITY_MAX - priority) * _STEP) / 1000
+            await acd.enqueue_callback(
+                callback_entry_id(callback_id),
+                fields["queue_id"],
+                priority,
+                arrived_at,
+                fields["number"],
+                fields["language"],
+                fields["topic"],
+                float(fields["requested_at_s"]),
             )
-        return requests
+            moved += 1
+        await redis.delete(keys.callback_prefix + callback_id)
+        await redis.zrem(keys.callbacks, callback_id)
+    if moved:
+        log.info("moved %d call-back request(s) of %s into the ACD", moved, keys.hotline_id)
+    return moved
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)

@@ -13,3 +13,10 @@ class InvalidAcdRequestError(AcdError):
 
 class AcdConflictError(AcdError):
     """An event contradicts the stored state, e.g. `answered` by an operator not offered it."""
+
+
+class QueueFullError(AcdError):
+    """`Acd.enqueue` refused a new call: its queue holds `max_waiting` waiting calls already.
+
+    Nobody is at fault; the IVR offers the caller something else (a call-back, a later call).
+    """

@@ -57,6 +57,12 @@ class AcdKeys:
         return self.prefix + "queues"
 
     @property
+    def wrap_up(self) -> str:
+        """ZSET: every operator in wrap-up, scored by `wrap_up_until_s`; `assign` moves the
+        expired ones to available first (lazy expiry: no timer has to run)."""
+        return self.prefix + "wrap-up"
+
+    @property
     def mode(self) -> str:
         """STRING: the hotline's mode, `normal` or `emergency` (absent: normal). Read once per
         call by the IVR driver; set with `hotline mode` (see `hotline.queue.mode`)."""
@@ -64,15 +70,15 @@ class AcdKeys:
 
     @property
     def callbacks(self) -> str:
-        """ZSET: call-back requests not yet served, scored like waiting calls (priority, then
-        the caller's original arrival: a call-back keeps its place, no boost)."""
+        """ZSET (legacy): call-back requests of before the ACD held them as entries, scored
+        like waiting calls; `hotline.queue.callbacks.move_legacy_requests` empties it."""
         return self.prefix + "callbacks"
 
     # -- families keyed by an id ----------------------------------------------------------
 
     @property
     def callback_prefix(self) -> str:
-        """HASH per call-back request: `callback_prefix + callback_id`."""
+        """HASH per legacy call-back request (see `callbacks`): `callback_prefix + id`."""
         return self.prefix + "callback:"
 
     @property
@@ -95,8 +101,23 @@ class AcdKeys:
         """ZSET per queue: available operators serving it, scored by `idle_since_s`."""
         return self.prefix + "queue-available:"
 
+    @property
+    def queue_last_operator_prefix(self) -> str:
+        """STRING per queue: the operator the queue's last call went to (round robin)."""
+        return self.prefix + "queue-last-op:"
+
+    @property
+    def lease_prefix(self) -> str:
+        """STRING per controller serving the hotline, set with a PX expiry and renewed while
+        it runs (its heartbeat): `lease_prefix + controller_id`. A call's `owner` whose lease
+        is gone may be taken over (`lua/claim.lua`)."""
+        return self.prefix + "controller:"
+
     def call(self, call_id: str) -> str:
         return self.call_prefix + call_id
+
+    def lease(self, controller_id: str) -> str:
+        return self.lease_prefix + controller_id
 
     def operator(self, op_id: str) -> str:
         return self.operator_prefix + op_id
@@ -107,17 +128,34 @@ class AcdKeys:
     def queue_available(self, queue_id: str) -> str:
         return self.queue_available_prefix + queue_id
 
+    def queue_last_operator(self, queue_id: str) -> str:
+        return self.queue_last_operator_prefix + queue_id
+
     # -- what every script receives -------------------------------------------------------
 
+    @property
+    def dispositions(self) -> str:
+        """LIST: ended wrap-ups' dispositions (given, or missing where one was required),
+        one tab-separated entry each, until the controller moves them to SQL."""
+        return self.prefix + "dispositions"
+
     def script_keys(self) -> list[str]:
-        """KEYS[1..4] of every ACD script (see `lua/lib.lua`)."""
-        return [self.waiting, self.available, self.operators, self.queues]
+        """KEYS[1..6] of every ACD script (see `lua/lib.lua`)."""
+        return [
+            self.waiting,
+            self.available,
+            self.operators,
+            self.queues,
+            self.wrap_up,
+            self.dispositions,
+        ]
 
     def script_prefixes(self) -> list[str]:
-        """ARGV[1..4] of every ACD script: the families the script builds keys from."""
+        """ARGV[1..5] of every ACD script: the families the script builds keys from."""
         return [
             self.call_prefix,
             self.operator_prefix,
             self.queue_waiting_prefix,
             self.queue_available_prefix,
+            self.queue_last_operator_prefix,
         ]

@@ -23,6 +23,12 @@ _NAMES = (
     "answered",
     "ring_no_answer",
     "complete",
+    "pause",
+    "ready",
+    "callback_enqueue",
+    "callback_no_answer",
+    "move",
+    "claim",
 )
 
 
@@ -45,6 +51,12 @@ class AcdScripts:
         self.answered = _register(redis, "answered")
         self.ring_no_answer = _register(redis, "ring_no_answer")
         self.complete = _register(redis, "complete")
+        self.pause = _register(redis, "pause")
+        self.ready = _register(redis, "ready")
+        self.callback_enqueue = _register(redis, "callback_enqueue")
+        self.callback_no_answer = _register(redis, "callback_no_answer")
+        self.move = _register(redis, "move")
+        self.claim = _register(redis, "claim")
 
 
 def _register(redis: Redis, name: str) -> AsyncScript:

@@ -20,6 +20,9 @@ class Outcome(StrEnum):
     CALLBACK = "callback"  # the caller chose to be called back instead of waiting
     FAILED = "failed"  # our fault: an error sent the caller to the fallback
     CLOSED = "closed"  # called outside opening hours (or on a holiday): heard the hours
+    # An overflow rule took the caller out of the queue: a message, then the duty group or
+    # the end of the call (hotline.config.overflow); never a silent drop.
+    OVERFLOWED = "overflowed"
 
 
 _TIME_FIELDS = ("arrived_at", "enqueued_at", "answered_at", "ended_at")
@@ -54,6 +57,10 @@ class CallRecord:
     ivr_node: str | None = None
     #: The menu path, steps joined by "," (`language:ru,main:1`); cut to `IVR_PATH_MAX`.
     ivr_path: str | None = None
+    #: The first expected wait told to the caller with a number, in seconds from the enqueue
+    #: (the time waited when it was told plus the midpoint of the range); None if none was
+    #: told. Its error for an answered call is `predicted_wait_s - wait_s`.
+    predicted_wait_s: float | None = None
 
     def __post_init__(self) -> None:
         # Frozen: normalise through object.__setattr__, once, at construction.
@@ -83,8 +90,8 @@ class CallRecord:
 
     @classmethod
     def from_json_dict(cls, data: dict[str, Any]) -> CallRecord:
-        """The inverse of `to_json_dict`. Keys added later (`ivr_node`, `ivr_path`) may be
-        missing: a line spooled by an older version still loads."""
+        """The inverse of `to_json_dict`. Keys added later (`ivr_node`, `ivr_path`,
+        `predicted_wait_s`) may be missing: a line spooled by an older version still loads."""
         values = dict(data)
         for name in _TIME_FIELDS:
             raw = values.get(name)

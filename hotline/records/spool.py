@@ -30,7 +30,7 @@ class Spool:
         line = json.dumps(record.to_json_dict(), ensure_ascii=False, sort_keys=True) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            _append_lines(self.path, [line])
+            append_lines(self.path, [line])
         except OSError as exc:
             raise SpoolError(f"cannot spool call record {record.call_id}: {exc}") from exc
 
@@ -70,7 +70,7 @@ class Spool:
     def _move_aside(self, bad: list[str], good: list[str]) -> None:
         log.error("moving %d unreadable spool line(s) to %s", len(bad), self.rejected_path)
         try:
-            _append_lines(self.rejected_path, bad)
+            append_lines(self.rejected_path, bad)
             tmp = self.path.with_suffix(".tmp")
             with tmp.open("w", encoding="utf-8") as out:
                 out.writelines(good)
@@ -82,7 +82,7 @@ class Spool:
             raise SpoolError(f"cannot rewrite the spool {self.path}: {exc}") from exc
 
 
-def _append_lines(path: Path, lines: list[str]) -> None:
+def append_lines(path: Path, lines: list[str]) -> None:
     with path.open("a+b") as out:
         # A torn last line (crash mid-append) must not swallow the next record.
         if out.tell() > 0:

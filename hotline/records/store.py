@@ -14,8 +14,9 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -24,10 +25,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.sql.dml import Insert
 
-from hotline.records.errors import RecordsError
+from hotline.records.attempts import (
+    AttemptSpool,
+    CallbackAttempt,
+    CallbackAttemptRow,
+    attempt_from_row,
+    attempt_to_row,
+)
+from hotline.records.dispositions import CallDispositionRow
+from hotline.records.errors import RecordsError, SpoolError
 from hotline.records.models import Base, CallRecordRow
 from hotline.records.record import CallRecord
 from hotline.records.spool import Spool
+
+if TYPE_CHECKING:
+    from hotline.queue.acd import Disposition
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: How long a PostgreSQL connection attempt may take before the record is spooled.
@@ -43,6 +55,7 @@ class RecordStore:
     def __init__(self, url: str, spool_dir: Path) -> None:
         self._engine = _make_engine(url)
         self._spool = Spool(spool_dir)
+        self._attempt_spool = AttemptSpool(spool_dir)
         # A threading lock, not an asyncio one: writes run in worker threads, and the store
         # may be used from more than one event loop (tests, CLI).
         self._lock = threading.Lock()
@@ -69,6 +82,76 @@ class RecordStore:
         Raises `SpoolError` only if neither the database nor the spool took it.
         """
         return await asyncio.to_thread(self._write, record)
+
+    async def write_attempt(self, attempt: CallbackAttempt) -> bool:
+        """Store a call-back attempt as `write` stores a record: True if it reached the
+        database, False if it was spooled (its spool is replayed by the next attempt that
+        gets through). Never raises: a lost attempt row is logged, and the call-back goes on.
+        """
+        try:
+            return await asyncio.to_thread(self._write_attempt, attempt)
+        except (SpoolError, SQLAlchemyError, OSError) as exc:
+            log.error("call-back attempt %s/%d lost: %s", attempt.call_id, attempt.attempt, exc)
+            return False
+
+    def fetch_attempts(self) -> list[CallbackAttempt]:
+        """Every stored call-back attempt, in insertion order."""
+        try:
+            with self._engine.connect() as conn:
+                query = select(CallbackAttemptRow).order_by(CallbackAttemptRow.id)
+                rows = conn.execute(query).all()
+        except SQLAlchemyError as exc:
+            raise RecordsError(f"cannot read call-back attempts: {exc}") from exc
+        return [attempt_from_row(row) for row in rows]
+
+    async def write_dispositions(
+        self, hotline_id: str, dispositions: Sequence[Disposition]
+    ) -> bool:
+        """Store wrap-up dispositions (a repeat of one already stored is ignored); False if
+        the database refused them: the caller keeps them (in Redis) and tries again."""
+        return await asyncio.to_thread(self._write_dispositions, hotline_id, dispositions)
+
+    def _write_dispositions(self, hotline_id: str, dispositions: Sequence[Disposition]) -> bool:
+        if not dispositions:
+            return True
+        table = Base.metadata.tables[CallDispositionRow.__tablename__]
+        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(table).on_conflict_do_nothing(
+            index_elements=["hotline_id", "call_id"]
+        )
+        rows = [
+            {
+                "hotline_id": hotline_id,
+                "call_id": d.call_id,
+                "operator_id": d.operator_id,
+                "disposition": d.disposition,
+                "missing": d.missing,
+                "at": None if d.at is None else datetime.fromtimestamp(d.at, UTC),
+            }
+            for d in dispositions
+        ]
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(insert, rows)
+        except SQLAlchemyError as exc:
+            log.warning("database unavailable, dispositions kept in Redis: %s", exc)
+            return False
+        return True
+
+    def fetch_dispositions(self) -> list[dict[str, Any]]:
+        """Every stored disposition row, as a dict, in insertion order."""
+        try:
+            with self._engine.connect() as conn:
+                table = Base.metadata.tables[CallDispositionRow.__tablename__]
+                rows = conn.execute(select(table).order_by(table.c.id)).mappings().all()
+        except SQLAlchemyError as exc:
+            raise RecordsError(f"cannot read dispositions: {exc}") from exc
+        return [dict(row) for row in rows]
+
+    def pending_attempts(self) -> int:
+        """How many call-back attempts wait in their spool."""
+        with self._lock:
+            return len(self._attempt_spool.read())
 
     async def flush_spool(self) -> int:
         """Replay the spool; how many records it held (all now stored).
@@ -114,6 +197,24 @@ class RecordStore:
             if pending:
                 log.info("replayed %d spooled call record(s)", len(pending))
                 self._spool.clear()
+            return True
+
+    def _write_attempt(self, attempt: CallbackAttempt) -> bool:
+        with self._lock:
+            pending = self._attempt_spool.read()
+            table = Base.metadata.tables[CallbackAttemptRow.__tablename__]
+            keys = ["hotline_id", "call_id", "attempt"]
+            dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+            insert = dialect.insert(table).on_conflict_do_nothing(index_elements=keys)
+            try:
+                with self._engine.begin() as conn:
+                    conn.execute(insert, [attempt_to_row(a) for a in [*pending, attempt]])
+            except SQLAlchemyError as exc:
+                log.warning("database unavailable, spooling call-back %s: %s", attempt.call_id, exc)
+                self._attempt_spool.append(attempt)
+                return False
+            if pending:
+                self._attempt_spool.clear()
             return True
 
     def _flush(self) -> int:

@@ -85,7 +85,7 @@ class AgiCommands:
         host.stop_moh(channel)  # any file stream removes the channel's generator
         started = host.clock.now()
         try:
-            digit = await self._play(duration_s, escape_digits)
+            digit = await self._play(duration_s, escape_digits, name)
         except ChannelInterruptedError:
             endpos = int((host.clock.now() - started) * SAMPLES_PER_S)
             return Reply(f"200 result=-1 endpos={endpos}", "-1", FAILURE_TEXT)
@@ -96,7 +96,7 @@ class AgiCommands:
         endpos = int((host.clock.now() - started) * SAMPLES_PER_S)
         return ok(f"{ord(digit)} endpos={endpos}")
 
-    async def _play(self, duration_s: float, escape_digits: str) -> str | None:
+    async def _play(self, duration_s: float, escape_digits: str, name: str = "") -> str | None:
         """Play for `duration_s`; an escape digit stops it early and is returned."""
         host, channel = self.host, self.channel
         if not escape_digits:
@@ -104,7 +104,7 @@ class AgiCommands:
             return None
         end = host.clock.now() + duration_s
         channel.start_reading()
-        host.input_started(channel, end)
+        host.input_started(channel, end, name)
         try:
             while True:
                 digit = await channel.wait_digit(host.clock, end - host.clock.now())
@@ -125,7 +125,7 @@ class AgiCommands:
         host.stop_moh(channel)
         digits = ""
         channel.start_reading()
-        host.input_started(channel, host.clock.now() + prompt_s)
+        host.input_started(channel, host.clock.now() + prompt_s, args[0])
         try:
             # digits during the prompt cut it short; the timeout starts after the prompt
             digit = await channel.wait_digit(host.clock, prompt_s) if prompt_s > 0 else None

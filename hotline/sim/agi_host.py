@@ -36,8 +36,9 @@ class AgiHost(Protocol):
 
     def stop_moh(self, channel: SimChannel) -> None: ...
 
-    def input_started(self, channel: SimChannel, prompt_end_at: float) -> None:
-        """An application started reading DTMF; the caller answers after its prompt."""
+    def input_started(self, channel: SimChannel, prompt_end_at: float, prompt: str = "") -> None:
+        """An application started reading DTMF; the caller answers after its prompt (the
+        sound file `prompt`, "" if none)."""
         ...
 
     def hang_up(self, channel: SimChannel, cause: int, by: Party) -> None: ...

@@ -124,6 +124,7 @@ class _OriginateAttempt:
                 variables=wire.parse_variables(self.request.all("Variable")),
                 caller_id=header("CallerID") or None,
                 timeout_ms=self.timeout_ms,
+                channel_id=header("ChannelId") or None,
             )
         except Exception:
             log.exception("Originate of %s failed in the PBX", header("Channel"))

@@ -132,6 +132,19 @@ async def app_dial(pbx: SimPBX, channel: SimChannel, data: str) -> Target | None
     return None
 
 
+class SubroutineReturn(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Return(value): leaves the subroutine hotline.sim.runner.run_subroutine runs. Outside
+    a subroutine it ends the channel, as Asterisk's "Return without Gosub" does."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(value)
+        self.value = value
+
+
+async def app_return(pbx: SimPBX, channel: SimChannel, data: str) -> Target | None:
+    raise SubroutineReturn(data)
+
+
 APPS: dict[str, App] = {
     "answer": app_answer,
     "noop": app_noop,
@@ -144,4 +157,5 @@ APPS: dict[str, App] = {
     "playback": app_playback,
     "hangup": app_hangup,
     "dial": app_dial,
+    "return": app_return,
 }

@@ -47,6 +47,8 @@ class SimChannel:
     accountcode: str = ""
     dnid: str = ""
     variables: dict[str, str] = field(default_factory=dict)
+    # SHARED(name) of func_global.c: a namespace of its own that other channels may set
+    shared: dict[str, str] = field(default_factory=dict)
     application: str = ""
     app_data: str = ""
     bridge_id: str = ""

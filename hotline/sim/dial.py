@@ -3,10 +3,22 @@
 Event order follows ami/20 and ami/19 (Local channels there; here the operator leg is a
 single PJSIP channel): DialBegin, Newstate Ringing, DialState RINGING, then on answer
 Newstate Up, DIALSTATUS VarSets, DialEnd ANSWER, BridgeCreate, BridgeEnter x2, BRIDGEPEER.
+
+The U(context^arg^...) option follows app_dial.c (dial_exec_full): on answer DIALSTATUS is
+set to ANSWER first, then the called channel runs `context`,s,1 as a Gosub while the
+caller waits, and the DialEnd of the answered leg is published only afterwards. If the
+routine set GOSUB_RESULT, GOSUB_RETVAL is copied to the caller and: CONTINUE, BUSY,
+CONGESTION, CHANUNAVAIL and ABORT publish DialEnd with that very status, hang the called
+channel up and end the Dial (DIALSTATUS stays ANSWER for CONTINUE and ABORT, is the result
+for the others; the caller goes on at the next priority, for ABORT only with `g`). Without
+a result (or another value) DialEnd says ANSWER and the two are bridged, even when the
+called party hung up during the routine (gosub_run reports such an abnormal exit as a
+success): then there is nothing to bridge and the Dial ends as after a talk.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import TYPE_CHECKING
 
@@ -22,6 +34,8 @@ from hotline.sim.people import SimOperator
 
 if TYPE_CHECKING:
     from hotline.sim.pbx import SimPBX
+
+log = logging.getLogger("hotline.sim.pbx")
 
 # app_dial clears these on entry (one VarSet each, ami/20)
 DIAL_VARIABLES = (
@@ -39,11 +53,46 @@ DIAL_VARIABLES = (
 )
 
 
+# GOSUB_RESULT values that end the Dial (app_dial.c); any other value bridges the call
+_RESULT_STATUS = {
+    "BUSY": "BUSY",
+    "CONGESTION": "CONGESTION",
+    "CHANUNAVAIL": "CHANUNAVAIL",
+    "CONTINUE": "ANSWER",
+    "ABORT": "ANSWER",
+}
+
+
 def parse_dial(data: str) -> tuple[str, float | None, str]:
     """`dialstring,timeout_s,options` (the timeout may be empty: ring forever)."""
     parts = [*data.split(","), "", ""]
     timeout = parts[1].strip()
     return parts[0].strip(), float(timeout) if timeout else None, parts[2].strip()
+
+
+def parse_options(options: str) -> tuple[str, dict[str, str]]:
+    """Dial's option letters, and the argument of those given one.
+
+    >>> parse_options("gU(hotline-confirm^400-100^c1)")
+    ('gU', {'U': 'hotline-confirm^400-100^c1'})
+    """
+    letters: list[str] = []
+    arguments: dict[str, str] = {}
+    index = 0
+    while index < len(options):
+        letter = options[index]
+        index += 1
+        letters.append(letter)
+        if index < len(options) and options[index] == "(":
+            depth, end = 0, index
+            while end < len(options):
+                depth += {"(": 1, ")": -1}.get(options[end], 0)
+                if depth == 0:
+                    break
+                end += 1
+            arguments[letter] = options[index + 1 : end]
+            index = end + 1
+    return "".join(letters), arguments
 
 
 async def run_dial(pbx: SimPBX, caller: SimChannel, data: str) -> None:
@@ -66,7 +115,7 @@ async def run_dial(pbx: SimPBX, caller: SimChannel, data: str) -> None:
     )
     leg.application, leg.app_data = "AppDial", "(Outgoing Line)"
     pbx.emit(dial_event("DialBegin", caller, leg, ("DialString", resource)))
-    if pbx.operator_in_use(dialstring):
+    if operator.busy or pbx.operator_in_use(dialstring):
         pbx.emit(dial_event("DialEnd", caller, leg, ("DialStatus", "BUSY")))
         pbx.finish_channel(leg, 17)
         pbx.set_channel_var(caller, "DIALSTATUS", "BUSY")
@@ -118,6 +167,15 @@ async def _ring_and_talk(
     pbx.set_channel_var(caller, "DIALSTATUS", "ANSWER")
     pbx.set_channel_var(caller, "DIALEDPEERNAME", leg.name)
     pbx.set_channel_var(caller, "DIALEDPEERNUMBER", dialstring.split("/", 1)[1])
+    letters, arguments = parse_options(options)
+    if "U" in arguments:
+        result = await _callee_subroutine(pbx, caller, leg, operator, arguments["U"])
+        if result is not None and result.upper() in _RESULT_STATUS:
+            _end_on_result(pbx, caller, leg, result, letters)
+            return
+        if leg.interrupted.is_set() or caller.interrupted.is_set():
+            _end_after_routine(pbx, caller, leg, letters)
+            return
     pbx.emit(dial_event("DialEnd", caller, leg, ("DialStatus", "ANSWER")))
     pbx.call_answered(caller, dialstring)
     await _bridge(pbx, caller, leg, operator.talk_s())
@@ -128,8 +186,73 @@ async def _ring_and_talk(
     pbx.set_channel_var(caller, "DIALSTATUS", "ANSWER")
     if caller.interrupted.is_set():
         raise ChannelInterruptedError
-    if "g" not in options:
+    if "g" not in letters:
         # without g, Dial returns -1 when the called party hangs up: the caller is gone too
+        caller.request_hangup(16, "operator")
+        raise ChannelInterruptedError
+
+
+async def _callee_subroutine(
+    pbx: SimPBX, caller: SimChannel, leg: SimChannel, operator: SimOperator, argument: str
+) -> str | None:
+    """U(context^arg^...): run the routine on the answered leg while the caller waits
+    (still counted as waiting for an operator); the leg's GOSUB_RESULT, None if unset.
+    A caller's hangup or Redirect meanwhile does not stop the routine (autoservice)."""
+    from hotline.sim.runner import run_subroutine  # the runner imports the apps, and us
+
+    context, *args = argument.split("^")
+    pbx.operator_answered(leg, operator)
+    hangup = None
+    if operator.confirm_hangup_s is not None:
+        hangup = pbx.spawn(_operator_hangs_up(pbx, leg, operator.confirm_hangup_s))
+    pbx.hold_started(caller)
+    try:
+        await run_subroutine(pbx, leg, context.strip(), args)
+    finally:
+        pbx.hold_stopped(caller)
+        pbx.operator_subroutine_done(leg)
+        if hangup is not None:
+            hangup.cancel()
+    result = leg.variables.get("GOSUB_RESULT")
+    if result is not None:
+        # app_dial copies the routine's return value to the caller when it set a result
+        pbx.set_channel_var(caller, "GOSUB_RETVAL", leg.variables.get("GOSUB_RETVAL", ""))
+        if result.upper().startswith("GOTO:"):
+            log.warning("Dial U(): GOSUB_RESULT=%s is not simulated; bridging", result)
+    return result
+
+
+async def _operator_hangs_up(pbx: SimPBX, leg: SimChannel, after_s: float) -> None:
+    await pbx.clock.sleep(after_s)
+    if leg.alive and leg.hangup_cause is None:
+        pbx.emit(channel_event("HangupRequest", CALL, leg, ("Cause", "16")))
+        leg.request_hangup(16, "operator")
+
+
+def _end_on_result(
+    pbx: SimPBX, caller: SimChannel, leg: SimChannel, result: str, letters: str
+) -> None:
+    """GOSUB_RESULT CONTINUE, BUSY, CONGESTION, CHANUNAVAIL or ABORT: DialEnd with the
+    result as its status, the called channel hung up, DIALSTATUS set on the way out."""
+    pbx.emit(dial_event("DialEnd", caller, leg, ("DialStatus", result)))
+    pbx.finish_channel(leg, _cause_or_normal(leg))
+    pbx.set_channel_var(caller, "DIALSTATUS", _RESULT_STATUS[result.upper()])
+    if caller.interrupted.is_set():
+        raise ChannelInterruptedError
+    if result.upper() == "ABORT" and "g" not in letters:
+        caller.request_hangup(16, "system")
+        raise ChannelInterruptedError
+
+
+def _end_after_routine(pbx: SimPBX, caller: SimChannel, leg: SimChannel, letters: str) -> None:
+    """No result, but the called party hung up during the routine (or the caller went):
+    DialEnd ANSWER all the same, nothing to bridge, and the Dial ends as after a talk."""
+    pbx.emit(dial_event("DialEnd", caller, leg, ("DialStatus", "ANSWER")))
+    pbx.finish_channel(leg, _cause_or_normal(leg))
+    pbx.set_channel_var(caller, "DIALSTATUS", "ANSWER")
+    if caller.interrupted.is_set():
+        raise ChannelInterruptedError
+    if "g" not in letters:
         caller.request_hangup(16, "operator")
         raise ChannelInterruptedError
 

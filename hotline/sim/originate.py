@@ -49,13 +49,17 @@ async def originate(
     variables: list[tuple[str, str]],
     caller_id: str | None,
     timeout_ms: int,
+    channel_id: str | None = None,
 ) -> OriginateResult:
+    """`channel_id` (the ChannelId header) becomes the new channel's Uniqueid; one that a
+    live channel has already makes the Originate fail with no channel created (Asterisk
+    refuses to allocate a channel with a Uniqueid in use; not captured)."""
     cid_num, cid_name = parse_caller_id(caller_id)
     target = pbx.dial_target(channel)
-    if target is None:
+    if target is None or (channel_id and pbx.has_uniqueid(channel_id)):
         return OriginateResult("Failure", 0, channel, None, cid_num, cid_name)
     operator, prefix = target
-    leg = pbx.new_channel(prefix, context or "default", exten or "s")
+    leg = pbx.new_channel(prefix, context or "default", exten or "s", uniqueid=channel_id)
     for name, value in reversed(variables):
         leg.variables[name] = value
         pbx.emit(varset(leg, name, value))
@@ -69,7 +73,7 @@ async def originate(
                 ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)"),
             )
         )
-    if pbx.operator_in_use(channel):
+    if operator.busy or pbx.operator_in_use(channel):
         pbx.finish_channel(leg, 17)
         return OriginateResult("Failure", 5, channel, None, cid_num, cid_name)
     pbx.set_operator_in_use(channel, True)

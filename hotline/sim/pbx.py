@@ -29,7 +29,7 @@ from hotline.sim.events import (
     hangup,
     varset,
 )
-from hotline.sim.pbx_calls import CallTracker
+from hotline.sim.pbx_calls import CallTracker, press_digits
 from hotline.sim.people import SimCall, SimCaller, SimOperator
 from hotline.sim.sounds import SoundLibrary
 
@@ -66,6 +66,10 @@ class SimPBX:
         self._listeners: list[Listener] = []
         self._operators: dict[str, SimOperator] = {}
         self._operators_in_use: set[str] = set()
+        # softphones whose registration is gone: Dial finds no contact (CHANUNAVAIL)
+        self._unregistered: set[str] = set()
+        # answered operator legs inside Dial's U() subroutine that have not read a key yet
+        self._answering: dict[str, SimOperator] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._name_counter = 0
         self._uniqueid_counter = 0
@@ -113,6 +117,11 @@ class SimPBX:
         # pbx_retrieve_variable: builtins first, then the channel's, then globals
         if name in builtins:
             return builtins[name]
+        shared = _shared_name(name)
+        if shared is not None:
+            # SHARED(name) reads this channel's shared variables (the channel argument is
+            # only for writing here)
+            return channel.shared.get(shared[0])
         if name in channel.variables:
             return channel.variables[name]
         return self._globals.get(name)
@@ -132,11 +141,31 @@ class SimPBX:
                 )
             )
             return
+        shared = _shared_name(name)
+        if shared is not None:
+            self._set_shared(channel, shared[0], shared[1], value)
+            return
         if value:
             channel.variables[name] = value
         else:
             channel.variables.pop(name, None)  # Set(X=) unsets X but still says VarSet
         self.emit(varset(channel, name, value))
+
+    def _set_shared(self, channel: SimChannel, name: str, target: str, value: str) -> None:
+        """Set(SHARED(name[,channel])=value): on `target` (a full channel name or its
+        prefix, as func_global.c finds it), else on `channel`. An empty value is kept as
+        empty, not removed. The VarSet names the channel that holds the variable."""
+        holder = channel
+        if target:
+            found = self._channels.get(target) or next(
+                (c for n, c in self._channels.items() if n.startswith(target)), None
+            )
+            if found is None:
+                log.warning("Channel '%s' not found!  Variable 'SHARED(%s)' not set.", target, name)
+                return
+            holder = found
+        holder.shared[name] = value
+        self.emit(varset(holder, f"SHARED({name})", value))
 
     def expand(self, channel: SimChannel, text: str) -> str:
         return substitute(text, lambda name: self.channel_var(channel, name))
@@ -156,8 +185,23 @@ class SimPBX:
             channel.moh_class = None
             self.emit(channel_event("MusicOnHoldStop", CALL, channel))
 
-    def input_started(self, channel: SimChannel, prompt_end_at: float) -> None:
-        self.calls.input_started(channel, prompt_end_at)
+    def input_started(self, channel: SimChannel, prompt_end_at: float, prompt: str = "") -> None:
+        operator = self._answering.pop(channel.name, None)
+        if operator is not None:
+            # an operator's answered leg asked for a key (Dial's U() subroutine): the
+            # operator presses once, at the first read
+            if operator.confirm_digits:
+                at = prompt_end_at + operator.confirm_think_s
+                self.spawn(press_digits(self, channel, operator.confirm_digits, at))
+            return
+        self.calls.input_started(channel, prompt_end_at, prompt)
+
+    def operator_answered(self, leg: SimChannel, operator: SimOperator) -> None:
+        """`leg` answered and runs Dial's U() subroutine: the operator may press a key."""
+        self._answering[leg.name] = operator
+
+    def operator_subroutine_done(self, leg: SimChannel) -> None:
+        self._answering.pop(leg.name, None)
 
     def hold_started(self, channel: SimChannel) -> None:
         self.calls.hold_started(channel)
@@ -185,12 +229,14 @@ class SimPBX:
         linkedid: str | None = None,
         cid: tuple[str, str] = ("", ""),
         connected: tuple[str, str] = ("", ""),
+        uniqueid: str | None = None,
     ) -> SimChannel:
-        """Create `<prefix>-<8 hex digits>` and emit Newchannel."""
+        """Create `<prefix>-<8 hex digits>` and emit Newchannel. `uniqueid`: the one an
+        Originate asked for with ChannelId (default: `<epoch>.<counter>`)."""
         self._name_counter += 1
         self._uniqueid_counter += 1
         now = self._clock.now()
-        uniqueid = f"{int(now)}.{self._uniqueid_counter}"
+        uniqueid = uniqueid or f"{int(now)}.{self._uniqueid_counter}"
         channel = SimChannel(
             name=f"{prefix}-{self._name_counter:08x}",
             uniqueid=uniqueid,
@@ -229,10 +275,28 @@ class SimPBX:
         """A softphone reachable as `dial` ("PJSIP/op101" or "PJSIP/+7701...@trunk")."""
         self._operators[dial] = operator
 
+    def set_registered(self, dial: str, registered: bool) -> None:
+        """A softphone registers or loses its registration: Asterisk publishes the
+        endpoint's device state (UNAVAILABLE without a contact, NOT_INUSE again after), and
+        Dial to an unregistered endpoint ends at once with CHANUNAVAIL."""
+        if registered:
+            self._unregistered.discard(dial)
+        else:
+            self._unregistered.add(dial)
+        state = "NOT_INUSE" if registered else "UNAVAILABLE"
+        self.emit(
+            [
+                ("Event", "DeviceStateChange"),
+                ("Privilege", "call,all"),
+                ("Device", dial),
+                ("State", state),
+            ]
+        )
+
     def dial_target(self, dialstring: str) -> tuple[SimOperator, str] | None:
         """The operator behind a dial string and its channel-name prefix."""
         operator = self._operators.get(dialstring)
-        if operator is None or "/" not in dialstring:
+        if operator is None or "/" not in dialstring or dialstring in self._unregistered:
             return None
         tech, resource = dialstring.split("/", 1)
         return operator, f"{tech}/{resource.split('@', 1)[1] if '@' in resource else resource}"
@@ -249,25 +313,35 @@ class SimPBX:
     # --- calls ----------------------------------------------------------------------
 
     async def place_call(
-        self, exten: str, caller: SimCaller, callerid_num: str, callerid_name: str = ""
+        self,
+        exten: str,
+        caller: SimCaller,
+        callerid_num: str,
+        callerid_name: str = "",
+        *,
+        endpoint: str = "trunk",
+        context: str = "hotline-in",
     ) -> SimCall:
-        """A call from the trunk into [hotline-in] at `exten`."""
-        channel = self._inbound_channel(exten, callerid_num, callerid_name)
+        """A call from PJSIP endpoint `endpoint` (default: the trunk) into `context` at
+        `exten`; e.g. an operator's phone dialling a feature code into [hotline-operators]."""
+        channel = self._inbound_channel(exten, callerid_num, callerid_name, endpoint, context)
         call = self.calls.track(channel, caller)
         self.run(channel)
         return call
 
-    def _inbound_channel(self, exten: str, cid_num: str, cid_name: str) -> SimChannel:
+    def _inbound_channel(
+        self, exten: str, cid_num: str, cid_name: str, endpoint: str, context: str
+    ) -> SimChannel:
         self._name_counter += 1
         self._uniqueid_counter += 1
         now = self._clock.now()
         uniqueid = f"{int(now)}.{self._uniqueid_counter}"
         channel = SimChannel(
-            name=f"PJSIP/trunk-{self._name_counter:08x}",
+            name=f"PJSIP/{endpoint}-{self._name_counter:08x}",
             uniqueid=uniqueid,
             linkedid=uniqueid,
             created_at=now,
-            context="hotline-in",
+            context=context,
             exten=exten,
             state=STATE_RING,
             cid_num=cid_num,
@@ -317,6 +391,9 @@ class SimPBX:
     def has_channel(self, name: str) -> bool:
         return name in self._channels
 
+    def has_uniqueid(self, uniqueid: str) -> bool:
+        return any(c.uniqueid == uniqueid for c in self._channels.values())
+
     def _channel(self, name: str) -> SimChannel:
         channel = self._channels.get(name)
         if channel is None:
@@ -335,6 +412,7 @@ class SimPBX:
         variables: list[tuple[str, str]],
         caller_id: str | None,
         timeout_ms: int,
+        channel_id: str | None = None,
     ) -> OriginateResult:
         from hotline.sim.originate import originate
 
@@ -349,6 +427,7 @@ class SimPBX:
             variables=variables,
             caller_id=caller_id,
             timeout_ms=timeout_ms,
+            channel_id=channel_id,
         )
 
     def redirect(self, channel: str, context: str, exten: str, priority: str) -> bool:
@@ -381,6 +460,14 @@ class SimPBX:
 
     def uptime_s(self) -> float:
         return self._clock.now() - self._started_at
+
+
+def _shared_name(name: str) -> tuple[str, str] | None:
+    """`SHARED(var)` or `SHARED(var,channel)` as (var, channel); None for anything else."""
+    if not (name.upper().startswith("SHARED(") and name.endswith(")")):
+        return None
+    variable, _, target = name[len("SHARED(") : -1].partition(",")
+    return variable.strip(), target.strip()
 
 
 def _callerid_all(name: str, num: str) -> str:

@@ -29,6 +29,34 @@ if TYPE_CHECKING:
 HANGUP_IN_MENU_S = 0.3
 
 
+async def press_digits(pbx: SimPBX, channel: SimChannel, digits: str, at: float) -> None:
+    """Press `digits` on `channel` from time `at`, with SendDTMF's timing."""
+    clock = pbx.clock
+    await clock.sleep(at - clock.now())
+    for index, digit in enumerate(digits):
+        if index:
+            await clock.sleep(DTMF_GAP_S)
+        if not channel.alive:
+            return
+        pbx.emit(
+            channel_event("DTMFBegin", DTMF, channel, ("Digit", digit), ("Direction", "Received"))
+        )
+        await clock.sleep(DTMF_DURATION_S)
+        if not channel.alive:
+            return
+        pbx.emit(
+            channel_event(
+                "DTMFEnd",
+                DTMF,
+                channel,
+                ("Digit", digit),
+                ("DurationMs", str(int(DTMF_DURATION_S * 1000))),
+                ("Direction", "Received"),
+            )
+        )
+        channel.push_digit(digit)
+
+
 @dataclass
 class _TrackedCall:
     call: SimCall
@@ -51,14 +79,14 @@ class CallTracker:
         self._calls[channel.name] = _TrackedCall(call, CallerScript(caller), self._pbx.clock.now())
         return call
 
-    def input_started(self, channel: SimChannel, prompt_end_at: float) -> None:
+    def input_started(self, channel: SimChannel, prompt_end_at: float, prompt: str = "") -> None:
         tracked = self._calls.get(channel.name)
         if tracked is None:
             return
         if tracked.script.hangs_up_now():
             self._pbx.spawn(self._hang_up_in_menu(channel))
             return
-        digits = tracked.script.next_entry()
+        digits = tracked.script.answer_to(prompt) or tracked.script.next_entry()
         if digits:
             tracked.script.pressing = True
             self._pbx.spawn(self._press(channel, tracked.script, digits, prompt_end_at))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from hotline.sim.channel import Party
 
@@ -27,14 +27,30 @@ class SimCaller:
     think_s: float
     patience_s: float
     hangup_at: int | None = None
+    # Keys pressed whenever a prompt whose file name ends with the key is read (e.g.
+    # {"overflow-callback-offer": "1"}: accepts every call-back offer); these reads do not
+    # use up `digits`.
+    on_prompt: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class SimOperator:
-    """A softphone: rings `ring_s` (None: never answers), then talks `talk_s()` seconds."""
+    """A softphone: rings `ring_s` (None: never answers), then talks `talk_s()` seconds.
+
+    Asked to confirm after answering (Dial's U() subroutine reads DTMF on the operator's
+    channel, as [hotline-confirm] does for a remote operator), it presses `confirm_digits`
+    `confirm_think_s` after the first prompt that reads input ends ("": presses nothing,
+    as a voicemail). `confirm_hangup_s`: it hangs up this long after answering while the
+    subroutine still runs (a voicemail that stops recording); None: never.
+    `busy`: the line is busy: a Dial to it ends at once with DialStatus BUSY and the leg
+    hangs up with cause 17 (User busy); an Originate fails with reason 5."""
 
     ring_s: float | None
     talk_s: Callable[[], float]
+    confirm_digits: str = "1"
+    confirm_think_s: float = 0.5
+    confirm_hangup_s: float | None = None
+    busy: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,15 @@ class CallerScript:
         if self.pressing or not self._entries:
             return None
         return self._entries.popleft()
+
+    def answer_to(self, prompt: str) -> str | None:
+        """The caller's fixed answer to `prompt` (see `SimCaller.on_prompt`), if any."""
+        if self.pressing:
+            return None
+        for ending, keys in self.caller.on_prompt.items():
+            if prompt.endswith(ending):
+                return keys
+        return None
 
     def hangs_up_now(self) -> bool:
         """Whether the caller hangs up at the input read starting now."""

@@ -7,10 +7,10 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from hotline.sim.apps import APPS, App
+from hotline.sim.apps import APPS, App, SubroutineReturn
 from hotline.sim.channel import ChannelInterruptedError, SimChannel
 from hotline.sim.dialplan import Step
-from hotline.sim.events import CALL, DIALPLAN, channel_event
+from hotline.sim.events import CALL, DIALPLAN, channel_event, varset
 
 if TYPE_CHECKING:
     from hotline.sim.pbx import SimPBX
@@ -170,3 +170,67 @@ async def _run_steps(pbx: SimPBX, channel: SimChannel) -> None:
             channel.priority,
         )
         channel.request_hangup(0, "system")
+
+
+async def run_subroutine(pbx: SimPBX, channel: SimChannel, context: str, args: list[str]) -> bool:
+    """app_stack.c's gosub_run for Dial's U(): run `context`,s,1 on `channel` with the
+    arguments as LOCAL ARG1..ARGn (and ARGC) until Return(), which sets GOSUB_RETVAL.
+
+    True when the routine returned. A hangup, an unknown step or a failing application
+    ends it early: an abnormal exit (Asterisk logs it, pops the frames and sets
+    GOSUB_RETVAL to empty), which gosub_run still reports as success to Dial. The
+    channel's dialplan location is restored afterwards; its variables stay (GOSUB_RESULT).
+    """
+    saved = (channel.context, channel.exten, channel.priority)
+    local = [(f"ARG{n}", arg) for n, arg in enumerate(args, start=1)]
+    local.append(("ARGC", str(len(args))))
+    for name, value in local:
+        channel.variables[name] = value
+        pbx.emit(varset(channel, f"LOCAL({name})", value))
+    channel.context, channel.exten, channel.priority = context, "s", 1
+    returned: str | None = None
+    try:
+        returned = await _subroutine_steps(pbx, channel)
+    finally:
+        channel.context, channel.exten, channel.priority = saved
+        for name, _ in local:
+            channel.variables.pop(name, None)
+    if returned is None:
+        log.info(
+            "%s Abnormal 'Gosub(%s,s,1)' exit.  Popping routine return locations.",
+            channel.name,
+            context,
+        )
+        pbx.set_channel_var(channel, "GOSUB_RETVAL", "")
+        return False
+    pbx.set_channel_var(channel, "GOSUB_RETVAL", returned)
+    return True
+
+
+async def _subroutine_steps(pbx: SimPBX, channel: SimChannel) -> str | None:
+    """The routine's steps; Return()'s value, or None if it ended any other way."""
+    while not channel.interrupted.is_set():
+        step = pbx.dialplan.step(channel.context, channel.exten, channel.priority)
+        if step is None:
+            return None
+        app = await _exec_step(pbx, channel, step)
+        if app is None:
+            channel.priority += 1
+            continue
+        try:
+            target = await app(pbx, channel, channel.app_data)
+        except SubroutineReturn as done:
+            return done.value
+        except ChannelInterruptedError:
+            return None
+        if channel.interrupted.is_set():
+            return None
+        if target is None:
+            channel.priority += 1
+            continue
+        context, exten, priority_text = target
+        priority = pbx.dialplan.resolve_priority(context, exten, priority_text)
+        if priority is None or pbx.dialplan.step(context, exten, priority) is None:
+            return None
+        channel.context, channel.exten, channel.priority = context, exten, priority
+    return None

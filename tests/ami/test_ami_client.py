@@ -369,3 +369,23 @@ async def test_events_keep_what_panoramisk_framing_would_lose(
         ("CallerIDName", "Айгүл"),
         ("AccountCode", ""),
     )
+
+
+async def test_the_time_of_a_lost_connection_is_kept_after_the_reconnect(
+    fake_ami: FakeAmi, make_client: ClientFactory
+) -> None:
+    """The resync dates the hang-ups it missed by the moment the connection was lost."""
+    clock = ScaledClock()
+    client = await make_client(clock=clock)
+    reconnected = asyncio.Event()
+    client.on_reconnect(reconnected.set)
+    assert client.disconnected_at is None
+    before = clock.now()
+    fake_ami.connections[0].drop()
+    await asyncio.wait_for(reconnected.wait(), 5)
+    after = clock.now()
+    assert client.disconnected_at is not None
+    assert before <= client.disconnected_at <= after
+    lost_at = client.disconnected_at
+    await client.ping()  # connected again: the time of the loss stays until the next loss
+    assert client.disconnected_at == lost_at

@@ -15,7 +15,7 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -50,6 +50,12 @@ def hotline_400_100(**changes: Any) -> HotlineConfig:
     """The shipped 400-100 configuration, with `changes` applied (e.g. ring_timeout_s=5)."""
     config = load_hotline(find_hotline("400-100"))
     return config.model_copy(update=changes) if changes else config
+
+
+def without_overflow(config: HotlineConfig) -> HotlineConfig:
+    """`config` with no overflow rules: callers wait however long it takes."""
+    queues = [queue.model_copy(update={"overflow": []}) for queue in config.queues]
+    return config.model_copy(update={"queues": queues})
 
 
 def talks(seconds: float) -> Callable[[], float]:
@@ -103,6 +109,8 @@ class Rig:
     controller: Controller
     events: PbxEvents
     _callers: int = field(default=0)
+    present: frozenset[str] = frozenset()
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def acd(self) -> Acd:
@@ -126,6 +134,48 @@ class Rig:
     async def records(self) -> list[CallRecord]:
         """Every record in the database now."""
         return await asyncio.to_thread(self.controller.store.fetch_all)
+
+    async def restart_controller(
+        self, present: Collection[str] | None = None, *, connect: bool = True
+    ) -> Controller:
+        """A new Controller on the same settings, hotline and clock, as after a restart of
+        the process (stop the old one first): its FastAGI listens on a new port, which the
+        PBX's HOTLINE_AGI now names; `connect` False leaves AMI to the test.
+        `present`: who logs in (default: as for the first controller)."""
+        old = self.controller
+        who = set(self.present if present is None else present)
+        controller = Controller(old.settings, old.hotlines, self.clock, {self.hotline.id: who})
+        self.closers.append(controller.stop)
+        self.controller = controller
+        agi_port = await controller.start_listeners()
+        self.pbx.setvar(None, "HOTLINE_AGI", f"agi://127.0.0.1:{agi_port}")
+        if connect:
+            await controller.connect()
+        return controller
+
+    async def add_controller(
+        self, present: Collection[str] | None = None, **settings: Any
+    ) -> Controller:
+        """A second Controller on the same Redis, database, AMI server, hotline and clock, as
+        a second `hotline serve` process: listening and connected. The PBX's HOTLINE_AGI
+        still names the first one (`point_agi_at` moves it). `present`: who logs in
+        (default: as for the first controller); `settings`: ControllerSettings to change."""
+        first = self.controller
+        who = set(self.present if present is None else present)
+        controller = Controller(
+            replace(first.settings, **settings),
+            first.hotlines,
+            self.clock,
+            {self.hotline.id: who},
+        )
+        self.closers.append(controller.stop)
+        await controller.start_listeners()
+        await controller.connect()
+        return controller
+
+    def point_agi_at(self, controller: Controller) -> None:
+        """Send the callers' FastAGI to `controller` (what a failover of the address does)."""
+        self.pbx.setvar(None, "HOTLINE_AGI", f"agi://127.0.0.1:{controller.agi_port}")
 
     async def restart_ami_server(self) -> None:
         """A new AMI server on the same port (the old one must be closed)."""
@@ -221,7 +271,17 @@ async def make_rig(redis_url: str, tmp_path: Path) -> AsyncIterator[RigFactory]:
             iin_key=iin_key,
         )
         controller = Controller(settings, {config.id: config}, clock, {config.id: set(present)})
-        rig = Rig(clock, config, pbx, ami_server, ami_port, controller, events)
+        rig = Rig(
+            clock,
+            config,
+            pbx,
+            ami_server,
+            ami_port,
+            controller,
+            events,
+            present=frozenset(present),
+            closers=closers,
+        )
 
         async def close_ami_server() -> None:
             await rig.ami_server.close()  # the current one: a test may have replaced it

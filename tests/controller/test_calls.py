@@ -14,7 +14,7 @@ from hotline.ivr.events import Event
 from hotline.records import Outcome
 from hotline.sim import SimCaller, SimOperator
 
-from .conftest import DUTY_DIAL, Rig, RigFactory, hotline_400_100, talks
+from .conftest import DUTY_DIAL, Rig, RigFactory, hotline_400_100, talks, without_overflow
 
 # 1 Kazakh, then 1 social payments: queue social-payments-kk (op01..op03 take it).
 KK_SOCIAL = ["1", "1"]
@@ -90,10 +90,40 @@ async def test_ring_no_answer_puts_the_caller_back_on_hold_for_the_next_operator
     assert await rig.controller.redis.zscore(rig.acd.keys.available, "op01") is not None
     op02 = await rig.acd.operator("op02")
     assert op02 is not None
-    assert (op02["state"], op02["misses"], op02["answered"]) == ("available", "0", "1")
+    # op02 talked: wrapping up (routing.wrap_up_s from the end of the call) before the next.
+    assert (op02["state"], op02["misses"], op02["answered"]) == ("wrap_up", "0", "1")
+    assert op02["calls_taken"] == "1"
+    assert await rig.controller.redis.zscore(rig.acd.keys.available, "op02") is None
     state = await rig.acd.call(record.call_id)
     assert state is not None
     assert (state["state"], state["operator_id"], state["misses"]) == ("done", "op02", "1")
+    wrap_up_s = float(op02["wrap_up_until_s"]) - float(state["ended_at_s"])
+    assert wrap_up_s == pytest.approx(rig.hotline.routing.wrap_up_s)
+
+
+async def test_the_routing_settings_reach_the_acd(make_rig: RigFactory) -> None:
+    """auto_pause_after 1: op01's one miss pauses them; wrap_up_s 0: op02 is free at once."""
+    base = hotline_400_100(ring_timeout_s=5)
+    routing = base.routing.model_copy(update={"auto_pause_after": 1, "wrap_up_s": 0})
+    rig = await make_rig(
+        hotline=base.model_copy(update={"routing": routing}),
+        present={"op01", "op02"},
+        operators={
+            "op01": SimOperator(ring_s=None, talk_s=talks(10.0)),
+            "op02": SimOperator(ring_s=1.0, talk_s=talks(12.0)),
+        },
+    )
+    call = await rig.call(SimCaller(digits=KK_SOCIAL, think_s=0.5, patience_s=PATIENT))
+    await rig.within(call.ended)
+    records = await rig.settle()
+
+    assert [r.operator_id for r in records] == ["op02"]
+    op01 = await rig.acd.operator("op01")
+    assert op01 is not None
+    assert (op01["state"], op01["pause_reason"], op01["misses"]) == ("paused", "no-answer", "1")
+    op02 = await rig.acd.operator("op02")
+    assert op02 is not None
+    assert (op02["state"], op02["calls_taken"]) == ("available", "1")
 
 
 def fail_on_topic(rig: Rig, monkeypatch: pytest.MonkeyPatch, topic: str) -> None:
@@ -181,7 +211,9 @@ async def test_a_menu_failing_after_the_enqueue_leaves_the_caller_with_the_duty_
 async def test_a_caller_who_gives_up_on_hold_is_abandoned_and_leaves_the_queue(
     make_rig: RigFactory,
 ) -> None:
-    rig = await make_rig(present=())  # nobody on duty: the caller can only wait
+    # Nobody on duty and no overflow rule (the shipped one sends such callers to the duty
+    # group): the caller can only wait.
+    rig = await make_rig(hotline=without_overflow(hotline_400_100()), present=())
     patience_s = 8.0
     call = await rig.call(SimCaller(digits=KK_SOCIAL, think_s=0.5, patience_s=patience_s))
     summary = await rig.within(call.ended)

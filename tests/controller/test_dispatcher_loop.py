@@ -24,14 +24,21 @@ class FlakyAcd:
         self.assign_calls = 0
         self.second_assign = asyncio.Event()
 
-    async def assign(self, at: float) -> None:
+    async def assign(
+        self, at: float, strategy: str = "longest_idle", tier_delay_s: float = 30.0
+    ) -> None:
         self.assign_calls += 1
         if self.assign_calls == 1:
             raise redis.exceptions.ConnectionError("Redis went away")
         self.second_assign.set()
 
+    async def operator_states(self) -> dict[str, str]:
+        return {}  # nobody logged in: no call-back in progress to take over at the resync
+
 
 class FakeAmi:
+    disconnected_at: float | None = None
+
     def __init__(self, resync_failures: int) -> None:
         self.reconnect_callbacks: list[Callable[[], Any]] = []
         self.listings = 0

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hotline.records import Outcome
 from hotline.sim import SimCaller
 
-from .conftest import Rig, RigFactory
+from .conftest import Rig, RigFactory, hotline_400_100, without_overflow
 
 KK_SOCIAL = ["1", "1"]
 PATIENT = 600.0
@@ -23,7 +25,8 @@ async def wait_on_hold(rig: Rig, channel: str) -> None:
 async def test_resync_ends_a_call_whose_channel_vanished_and_keeps_the_live_one(
     make_rig: RigFactory,
 ) -> None:
-    rig = await make_rig(present=())  # nobody to answer: both callers wait on hold
+    # Nobody to answer (and no overflow rule to send them away): both callers wait on hold.
+    rig = await make_rig(hotline=without_overflow(hotline_400_100()), present=())
     tracker = rig.controller.tracker
     live = await rig.call(SimCaller(digits=KK_SOCIAL, think_s=0.5, patience_s=PATIENT))
     await wait_on_hold(rig, live.channel)
@@ -70,7 +73,7 @@ async def test_resync_ends_a_call_whose_channel_vanished_and_keeps_the_live_one(
 async def test_a_hangup_missed_while_ami_was_down_is_recorded_after_the_reconnect(
     make_rig: RigFactory,
 ) -> None:
-    rig = await make_rig(present=())
+    rig = await make_rig(hotline=without_overflow(hotline_400_100()), present=())
     call = await rig.call(SimCaller(digits=KK_SOCIAL, think_s=0.5, patience_s=PATIENT))
     await wait_on_hold(rig, call.channel)
     tracked = rig.controller.tracker.by_uniqueid(call.uniqueid)
@@ -83,6 +86,7 @@ async def test_a_hangup_missed_while_ami_was_down_is_recorded_after_the_reconnec
     assert rig.controller.tracker.by_uniqueid(call.uniqueid) is tracked
 
     # AMI is back: the client reconnects, resynchronises and ends the call.
+    back_at = rig.clock.now()
     await rig.restart_ami_server()
     records = await rig.settle()
 
@@ -91,6 +95,12 @@ async def test_a_hangup_missed_while_ami_was_down_is_recorded_after_the_reconnec
     record = records[0]
     assert (record.call_id, record.uniqueid) == (tracked.call_id, call.uniqueid)
     assert record.outcome == Outcome.ABANDONED
+    # It ended some time during the gap: the record says when the connection was lost, the
+    # last moment the controller could have seen it, not when the resync found out.
+    lost_at = rig.controller.ami.disconnected_at
+    assert lost_at is not None
+    assert record.ended_at.timestamp() == pytest.approx(lost_at, abs=1e-3)
+    assert record.ended_at.timestamp() < back_at
     assert await rig.acd.waiting_count() == 0
     state = await rig.acd.call(record.call_id)
     assert state is not None

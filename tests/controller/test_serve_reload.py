@@ -12,6 +12,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from hotline.clock import ScaledClock
@@ -20,6 +21,7 @@ from hotline.sim import AmiServer, FixedSounds, SimPBX
 
 from .conftest import AMI_SECRET, AMI_USER, DIALPLAN
 
+API_TOKEN = "serve-test-token"
 # Real seconds: the process imports, migrates SQLite and connects in well under this.
 LINE_DEADLINE_S = 60.0
 
@@ -71,6 +73,8 @@ async def serve(ami_port: int, redis_url: str, tmp_path: Path) -> AsyncIterator[
         "HOTLINE_AMI_SECRET": AMI_SECRET,
         "HOTLINE_AGI_PORT": "0",
         "HOTLINE_METRICS_PORT": "0",
+        "HOTLINE_HTTP_PORT": "0",
+        "HOTLINE_API_TOKEN": API_TOKEN,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -97,7 +101,16 @@ async def test_sighup_reloads_and_a_bad_file_keeps_the_running_configuration(
     serve: ServeProcess, tmp_path: Path
 ) -> None:
     path = tmp_path / "config" / "hotlines" / "400-100.yaml"
+    http_line = await serve.line_with("HTTP API on 127.0.0.1:")
     await serve.line_with("serving 400-100")
+    # The operators' HTTP API answers on the port it logged.
+    port = int(http_line.rsplit(":", 1)[1])
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        listing = await http.get(
+            "/api/hotlines/400-100/operators", headers={"Authorization": f"Bearer {API_TOKEN}"}
+        )
+    assert listing.status_code == 200
+    assert set(listing.json()["operators"]) == {f"op{n:02d}" for n in range(1, 11)}
 
     serve.process.send_signal(signal.SIGHUP)
     await serve.line_with("reload: unchanged: 400-100")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from hotline.controller.summary import summarise
-from hotline.records import CallRecord, Outcome
+from hotline.records import AttemptResult, CallbackAttempt, CallRecord, Outcome
 
 T0 = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 _ids = iter(range(1, 1000))
@@ -85,3 +86,62 @@ def test_no_records_at_all_are_all_lost() -> None:
     summary = summarise(offered=4, records=[], service_level_s=20)
     assert (summary.records, summary.lost, summary.answered) == (0, 4, 0)
     assert summary.service_level is None
+
+
+def test_wait_prediction_errors_over_answered_calls_that_were_told_a_wait() -> None:
+    records = [
+        # Told 180 s, answered after 120 s: +60. Told 60 s, answered after 100 s: -40.
+        replace(record(Outcome.ANSWERED, wait_s=120, talk_s=60), predicted_wait_s=180.0),
+        replace(record(Outcome.ANSWERED, wait_s=100, talk_s=60), predicted_wait_s=60.0),
+        record(Outcome.ANSWERED, wait_s=5, talk_s=60),  # answered at once: never told
+        # Gave up: no actual wait to compare with.
+        replace(record(Outcome.ABANDONED, wait_s=300), predicted_wait_s=90.0),
+    ]
+    summary = summarise(offered=4, records=records, service_level_s=20)
+
+    assert summary.wait_prediction.calls == 2
+    assert summary.wait_prediction.mean_absolute_error_s == 50.0
+    assert summary.wait_prediction.mean_error_s == 10.0
+    assert summary.as_dict()["wait_prediction"] == {
+        "calls": 2,
+        "mean_absolute_error_s": 50.0,
+        "mean_error_s": 10.0,
+    }
+
+
+def test_no_prediction_leaves_the_errors_empty() -> None:
+    summary = summarise(offered=1, records=[record(Outcome.ANSWERED, wait_s=5)], service_level_s=20)
+    assert summary.as_dict()["wait_prediction"] == {
+        "calls": 0,
+        "mean_absolute_error_s": None,
+        "mean_error_s": None,
+    }
+
+
+def attempt(call_id: str, number: int, result: AttemptResult, state: str) -> CallbackAttempt:
+    return CallbackAttempt(
+        call_id=call_id,
+        hotline_id="1414",
+        attempt=number,
+        operator_id="op01",
+        number="+77010000001",
+        started_at=T0,
+        ended_at=T0 + timedelta(seconds=30),
+        result=result,
+        entry_state=state,
+    )
+
+
+def test_call_backs_are_counted_per_request_from_their_attempts() -> None:
+    attempts = [
+        attempt("a", 1, AttemptResult.OPERATOR_NO_ANSWER, "waiting"),
+        attempt("a", 2, AttemptResult.ANSWERED, "done"),
+        attempt("b", 1, AttemptResult.CALLER_BUSY, "waiting"),
+        attempt("b", 2, AttemptResult.CALLER_NO_ANSWER, "callback_failed"),
+        attempt("c", 1, AttemptResult.CALLER_BUSY, "waiting"),  # still to be retried
+    ]
+    summary = summarise(3, [record(Outcome.CALLBACK, queued=False)] * 3, 20, attempts)
+
+    assert (summary.callbacks, summary.called_back, summary.callback_failed) == (3, 1, 1)
+    assert summary.as_dict()["called_back"] == 1
+    assert summarise(0, [], 20).called_back == 0

@@ -17,7 +17,9 @@ from hotline.ivr.speech import (
     say_duration,
     say_number,
     say_position,
+    say_wait_range,
 )
+from hotline.queue.estimate import wait_range
 
 LANGUAGES: tuple[Language, ...] = ("kk", "ru", "en")
 
@@ -305,6 +307,13 @@ def test_every_fragment_exists(language: Language) -> None:
             used.update(say_position(n, language))
     for seconds in range(0, 5 * 3600 + 1, 7):
         used.update(say_duration(seconds, language))
+    for expected_s in range(0, 700 * 3600, 61):
+        said = wait_range(expected_s)
+        used.update(say_wait_range(said.low_s, said.high_s, language))
+    for low in range(1, 60):  # every count of minutes and hours a bound may have
+        used.update(say_wait_range(low * 60, (low + 1) * 60, language))
+    for hours in range(1, 999):
+        used.update(say_wait_range(hours * 3600, (hours + 1) * 3600, language))
     assert used - texts.keys() == set()
     # ... and every recorded fragment is used: nothing is recorded for nothing.
     assert texts.keys() - used == set()
@@ -353,4 +362,124 @@ def test_any_duration_reads_cleanly(seconds: float, language: Language) -> None:
     assert set(fragments) <= FRAGMENT_TEXTS[language].keys()
     text = fragment_text(fragments, language)
     assert text
+    assert "  " not in text
+
+
+# --- Waiting ranges --------------------------------------------------------------------------
+
+
+def range_text(low_min: int, high_min: int, language: Language) -> str:
+    return fragment_text(say_wait_range(low_min * 60, high_min * 60, language), language)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "kk", "ru_text", "en"),
+    [
+        (
+            1,
+            2,
+            "бір минуттан екі минутқа дейін",
+            "от одной до двух минут",
+            "from one to two minutes",
+        ),
+        (
+            2,
+            4,
+            "екі минуттан төрт минутқа дейін",
+            "от двух до четырёх минут",
+            "from two to four minutes",
+        ),
+        (
+            3,
+            5,
+            "үш минуттан бес минутқа дейін",
+            "от трёх до пяти минут",
+            "from three to five minutes",
+        ),
+        (
+            10,
+            21,
+            "он минуттан жиырма бір минутқа дейін",
+            "от десяти до двадцати одной минуты",
+            "from ten to twenty one minutes",
+        ),
+        (
+            11,
+            25,
+            "он бір минуттан жиырма бес минутқа дейін",
+            "от одиннадцати до двадцати пяти минут",
+            "from eleven to twenty five minutes",
+        ),
+        (
+            40,
+            120,
+            "қырық минуттан екі сағатқа дейін",
+            "от сорока минут до двух часов",
+            "from forty minutes to two hours",
+        ),
+        (
+            55,
+            60,
+            "елу бес минуттан бір сағатқа дейін",
+            "от пятидесяти пяти минут до одного часа",
+            "from fifty five minutes to one hour",
+        ),
+        (
+            60,
+            180,
+            "бір сағаттан үш сағатқа дейін",
+            "от одного до трёх часов",
+            "from one to three hours",
+        ),
+        (
+            20 * 60,
+            21 * 60,
+            "жиырма сағаттан жиырма бір сағатқа дейін",
+            "от двадцати до двадцати одного часа",
+            "from twenty to twenty one hours",
+        ),
+    ],
+)
+def test_wait_ranges(low: int, high: int, kk: str, ru_text: str, en: str) -> None:
+    assert range_text(low, high, "kk") == kk
+    assert range_text(low, high, "ru") == ru_text
+    assert range_text(low, high, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("minutes", "noun"),
+    [(2, "минут"), (5, "минут"), (11, "минут"), (12, "минут"), (21, "минуты"), (31, "минуты")],
+)
+def test_russian_noun_after_a_genitive_bound(minutes: int, noun: str) -> None:
+    """до + genitive: "до двух минут", "до одиннадцати минут", "до двадцати одной минуты"."""
+    assert range_text(1, minutes, "ru").split()[-1] == noun
+
+
+def test_under_a_minute_is_less_than_a_minute() -> None:
+    assert say_wait_range(0, 60, "kk") == ["less-than-minute"]
+    assert range_text(0, 1, "ru") == "меньше минуты"
+    assert range_text(0, 1, "en") == "less than a minute"
+
+
+@pytest.mark.parametrize(("low_s", "high_s"), [(120, 120), (240, 120), (-60, 60)])
+def test_a_range_must_go_up(low_s: int, high_s: int) -> None:
+    with pytest.raises(ValueError, match="needs 0 <= low < high"):
+        say_wait_range(low_s, high_s, "ru")
+
+
+def test_a_bound_too_long_to_say() -> None:
+    with pytest.raises(ValueError, match="too long to say"):
+        say_wait_range(3600, 1000 * 3600, "ru")
+
+
+@given(
+    expected_s=st.floats(min_value=0, max_value=500 * 3600, allow_nan=False),
+    language=st.sampled_from(LANGUAGES),
+)
+def test_any_estimated_range_reads_cleanly(expected_s: float, language: Language) -> None:
+    said = wait_range(expected_s)
+    fragments = say_wait_range(said.low_s, said.high_s, language)
+    assert set(fragments) <= FRAGMENT_TEXTS[language].keys()
+    text = fragment_text(fragments, language)
+    assert text == text.strip()
     assert "  " not in text

@@ -43,6 +43,7 @@ def test_menu_prompt_ids_of_400_100() -> None:
         "goodbye",
         "invalid-choice",
         "closed-400-100",
+        "overflow-no-operators",  # a queue's overflow message
     ]
 
 

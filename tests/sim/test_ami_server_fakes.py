@@ -80,6 +80,7 @@ class FakePbx:
         variables: list[tuple[str, str]],
         caller_id: str | None,
         timeout_ms: int,
+        channel_id: str | None = None,
     ) -> FakeOriginateResult:
         number = len(self.originates)
         self.originates.append(

@@ -422,3 +422,69 @@ async def test_patience_counts_music_and_ringing_together(
     assert summary.hung_up_by == "caller"
     # about 2 s of music plus 2 s of ringing, not 4 s of ringing
     assert 3.5 <= summary.ended_at - on_hold_since < 5.5  # 6 if ringing restarted it
+
+
+async def test_originate_into_hotline_callback_dials_the_number_from_the_operator_channel(
+    agi_server: ScriptedAgiServer, make_pbx: PbxFactory
+) -> None:
+    pbx = make_pbx(agi_server.url)
+    pbx.add_operator("PJSIP/op101", SimOperator(ring_s=0.5, talk_s=lambda: 60.0))
+    pbx.add_operator("PJSIP/+77010000001@trunk", SimOperator(ring_s=0.5, talk_s=lambda: 1.0))
+    pbx.add_operator(
+        "PJSIP/+77010000002@trunk", SimOperator(ring_s=0.5, talk_s=lambda: 1.0, busy=True)
+    )
+    events = EventLog()
+    pbx.subscribe(events)
+
+    async def call_back(number: str, channel_id: str) -> OriginateResult:
+        return await pbx.originate(
+            "PJSIP/op101",
+            context="hotline-callback",
+            exten="s",
+            priority="1",
+            application=None,
+            data=None,
+            variables=[
+                ("HOTLINE_CALL_ID", "cb-1"),
+                ("HOTLINE_CALLBACK_DIAL", f"PJSIP/{number}@trunk"),
+                ("HOTLINE_LANG", "ru"),
+                ("HOTLINE_RING_S", "5"),
+            ],
+            caller_id='"call-back" <1414>',
+            timeout_ms=3000,
+            channel_id=channel_id,
+        )
+
+    answered = await call_back("+77010000001", "cb-1-1")
+    # The ChannelId is the operator channel's Uniqueid, and a second Originate of it is
+    # refused while that channel is up.
+    assert (answered.response, answered.reason, answered.uniqueid) == ("Success", 4, "cb-1-1")
+    again = await call_back("+77010000001", "cb-1-1")
+    assert (again.response, again.reason) == ("Failure", 0)
+    end = await events.wait_for("DialEnd", Uniqueid="cb-1-1")
+    assert dict(end)["DialStatus"] == "ANSWER"
+    played = [dict(e)["Value"] for e in events.matching("VarSet", Uniqueid="cb-1-1")]
+    assert "SUCCESS" in played  # the operator's prompt, before the Dial
+    await events.wait_for("Hangup", Uniqueid="cb-1-1")
+    assert len(events.matching("DialBegin", DialString="+77010000001@trunk")) == 1
+
+    # A busy line: DialEnd BUSY at once, and the callee's leg hangs up with cause 17.
+    await call_back("+77010000002", "cb-2-1")
+    busy = dict(await events.wait_for("DialEnd", Uniqueid="cb-2-1"))
+    assert busy["DialStatus"] == "BUSY"
+    leg = dict(await events.wait_for("Hangup", Channel=busy["DestChannel"]))
+    assert (leg["Cause"], leg["Cause-txt"]) == ("17", "User busy")
+    # An Originate to a busy phone fails with reason 5.
+    pbx.add_operator("PJSIP/op102", SimOperator(ring_s=0.5, talk_s=lambda: 1.0, busy=True))
+    refused = await pbx.originate(
+        "PJSIP/op102",
+        context="hotline-callback",
+        exten="s",
+        priority="1",
+        application=None,
+        data=None,
+        variables=[],
+        caller_id=None,
+        timeout_ms=3000,
+    )
+    assert (refused.response, refused.reason) == ("Failure", 5)
