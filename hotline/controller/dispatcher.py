@@ -208,7 +208,9 @@ class Dispatcher:
             call.operator_id = a.operator_id
         confirm = confirm_required(operator)
         self._confirming.pop(a.call_id, None)
-        if confirm:
+        if confirm and call is not None:
+            # Ours only: the owner of another controller's call reads the offer from Redis
+            # (`_learn_operator`) when its operator's confirm or DialEnd comes.
             self._confirming[a.call_id] = operator.id
         try:
             await self._ami.setvar(a.channel, "HOTLINE_OPERATOR", operator.id)
@@ -397,13 +399,20 @@ class Dispatcher:
         if not self._resync_due:
             self._in_sync.set()
 
-    async def take_over(self) -> int:
+    async def take_over(self, lease_lapsed: bool = True) -> int:
         """Adopt the calls whose owner's lease has expired (a controller that died; see
         `hotline.queue.leases`), as the resync does: Asterisk's channel list says which are
         still on the line, the others are ended now (at the hang-up this controller saw, if
         it saw one). Run after each lease renewal; the number of calls adopted. Nothing
-        before the dispatcher's first resync, which adopts them anyway."""
-        if self._task is None or not self._in_sync.is_set() or not await self._orphans_exist():
+        before the dispatcher's first resync, which adopts them anyway. `lease_lapsed`: this
+        controller's own lease ran out since the last call, so another controller may have
+        taken over calls of ours (`_give_up_taken`)."""
+        if self._task is None or not self._in_sync.is_set():
+            return 0
+        if lease_lapsed:
+            async with self._calls_lock:
+                await self._give_up_taken()
+        if not await self._orphans_exist():
             return 0
         async with self._calls_lock:
             channels = await self._ami.core_show_channels()
@@ -461,14 +470,29 @@ class Dispatcher:
         for at, message in self._unfollowed.pop(call.uniqueid):
             if self._tracker.by_call_id(call.call_id) is not call:
                 return
-            if message.name.lower() == "hangup":
-                await self.end_call(call, at)
-            elif (
-                stored.state == "offered"
-                and stored.offered_at_s is not None
-                and at >= stored.offered_at_s
+            hangup = message.name.lower() == "hangup"
+            if not hangup and (
+                stored.state != "offered" or stored.offered_at_s is None or at < stored.offered_at_s
             ):
+                continue  # the end of an earlier offer, handled by the owner then
+            log.info("call %s: %s seen while not ours, handled now", call.call_id, message.name)
+            if hangup:
+                await self.end_call(call, at)
+            else:
                 await self._on_dial_end(message, at)
+
+    async def _give_up_taken(self) -> None:
+        """Stop following the calls another controller took over: this one's lease lapsed
+        (a long pause, Redis out of reach) and the other now owns them, follows their
+        events and writes their records; following them here too would do it twice."""
+        for call in self._tracker.calls():
+            if call.enqueued_at is None:
+                continue  # in the menu: not in the ACD, nobody else can own it
+            stored = await self._acds[call.hotline_id].call(call.call_id)
+            owner = (stored or {}).get("owner", "")
+            if owner and owner != self.controller_id and self._tracker.forget(call):
+                self._confirming.pop(call.call_id, None)
+                log.warning("call %s was taken over by controller %s", call.call_id, owner)
 
     async def _orphans_exist(self) -> bool:
         """Whether the ACD has a call in progress that nobody alive owns."""

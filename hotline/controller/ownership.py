@@ -29,14 +29,15 @@ LEASE_RENEW_S = 5.0
 
 
 class LeaseKeeper:
-    """Renews `controller_id`'s lease every `renew_s`; runs `after_renewal` each time."""
+    """Renews `controller_id`'s lease every `renew_s`; runs `after_renewal(lapsed)` each
+    time (`lapsed`: the lease had run out before this renewal)."""
 
     def __init__(
         self,
         leases: Leases,
         controller_id: str,
         clock: Clock,
-        after_renewal: Callable[[], Awaitable[object]],
+        after_renewal: Callable[[bool], Awaitable[object]],
         ttl_s: float = LEASE_TTL_S,
         renew_s: float = LEASE_RENEW_S,
     ) -> None:
@@ -55,8 +56,9 @@ class LeaseKeeper:
         """The lease's expiry in real milliseconds (Redis' clock, not the injected one)."""
         return math.ceil(self._ttl_s * 1000 / self._clock.speed)
 
-    async def renew(self) -> None:
-        await self._leases.renew(self.controller_id, self.ttl_ms)
+    async def renew(self) -> bool:
+        """Renew the lease now; False if it had lapsed (or is taken for the first time)."""
+        return await self._leases.renew(self.controller_id, self.ttl_ms)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="lease")
@@ -73,12 +75,14 @@ class LeaseKeeper:
         while True:
             await self._clock.sleep(self._renew_s)
             try:
-                await self.renew()
+                held = await self.renew()
             except Exception as exc:
                 log.warning("lease of controller %s not renewed: %s", self.controller_id, exc)
                 continue
+            if not held:
+                log.warning("lease of controller %s had lapsed", self.controller_id)
             try:
-                await self._after_renewal()
+                await self._after_renewal(not held)
             except Exception:
                 # AMI or Redis trouble: the next renewal looks again.
                 log.exception("taking over the calls of a dead controller failed")

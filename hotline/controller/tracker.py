@@ -103,6 +103,16 @@ class CallTracker:
         self._idle.clear()
         return call
 
+    def forget(self, call: TrackedCall) -> bool:
+        """Stop following `call` without a record: another controller took it over (this
+        one's lease had lapsed) and writes it. False if it was not tracked."""
+        if self._by_call_id.pop(call.call_id, None) is None:
+            return False
+        self._by_uniqueid.pop(call.uniqueid, None)
+        if not self._by_call_id:
+            self._idle.set()
+        return True
+
     def by_uniqueid(self, uniqueid: str) -> TrackedCall | None:
         return self._by_uniqueid.get(uniqueid)
 

@@ -25,12 +25,14 @@ class Leases:
         self._redis = redis
         self._keys = [AcdKeys(hotline_id) for hotline_id in hotline_ids]
 
-    async def renew(self, controller_id: str, ttl_ms: int) -> None:
-        """Set (or renew) `controller_id`'s lease on every hotline, expiring in `ttl_ms`."""
+    async def renew(self, controller_id: str, ttl_ms: int) -> bool:
+        """Set (or renew) `controller_id`'s lease on every hotline, expiring in `ttl_ms`.
+        False if one had run out (or was never set): the lease lapsed meanwhile."""
         async with self._redis.pipeline(transaction=False) as pipe:
             for keys in self._keys:
-                pipe.set(keys.lease(controller_id), controller_id, px=max(1, ttl_ms))
-            await pipe.execute()
+                pipe.set(keys.lease(controller_id), controller_id, px=max(1, ttl_ms), get=True)
+            before = await pipe.execute()
+        return all(old is not None for old in before)
 
     async def release(self, controller_id: str) -> None:
         """Delete `controller_id`'s leases (a clean stop: its calls may be taken over now)."""

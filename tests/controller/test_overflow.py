@@ -197,3 +197,30 @@ async def test_cross_language_overflow_reaches_only_a_bilingual_operator(
     # Before answering, op03's phone showed the caller's language.
     [dial] = rig.events.matching("DialBegin", Channel=call.channel)
     assert dial["CallerIDName"] == "RU 400-100"
+
+
+async def test_a_maximum_wait_hands_the_caller_to_the_duty_group(make_rig: RigFactory) -> None:
+    rule = OverflowRule(
+        after_wait_s=40, action="message", prompt="overflow-no-operators", then="fallback"
+    )
+    hotline = with_queue(hotline_400_100(), "social-payments-kk", overflow=[rule])
+    rig = await make_rig(
+        hotline=hotline,
+        present={"op01"},
+        operators={"op01": SimOperator(ring_s=1.0, talk_s=talks(300.0))},
+    )
+    talking = await rig.call(SimCaller(digits=KK_SOCIAL, think_s=0.5, patience_s=PATIENT))
+    await rig.events.first(
+        lambda e: e.get("Event") == "DialEnd" and e.get("Channel") == talking.channel,
+        rig.clock,
+        120.0,
+    )
+    waiting = await rig.call(SimCaller(digits=KK_SOCIAL, think_s=0.5, patience_s=PATIENT))
+    summary = await rig.within(waiting.ended)
+
+    assert summary.operator == DUTY_DIAL
+    [record] = [r for r in await rig.records() if r.uniqueid == waiting.uniqueid]
+    assert record.outcome == Outcome.OVERFLOWED
+    # The rule is checked at the hold visits (30 s of music, then the announcement): at the
+    # first visit after 40 s, not a whole extra hold period later.
+    assert 40.0 < record.wait_s <= 100.0

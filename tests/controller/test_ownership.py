@@ -177,3 +177,96 @@ async def test_a_taken_over_call_replays_what_happened_while_its_owner_was_dead(
     assert record.ended_at.timestamp() == offered_at + 60.0
     assert record.talk_s == 57.0
     assert len(tracker) == 0
+
+
+async def test_a_call_taken_over_by_another_controller_is_no_longer_followed_here() -> None:
+    """Our lease lapsed (a long pause) and another controller claimed our call: at the next
+    renewal we stop following it, without a record (the new owner writes it)."""
+    clock = FakeClock(T0)
+    hotline = hotline_400_100()
+    acd = OwnedAcd({**OFFERED, "state": "waiting", "operator_id": "", "owner": "other"})
+    ami = EventAmi(OFFERED["uniqueid"])
+    records: list[CallRecord] = []
+
+    async def sink(record: CallRecord) -> None:
+        records.append(record)
+
+    tracker = CallTracker(clock, sink)
+    dispatcher = Dispatcher(
+        {hotline.id: hotline},
+        {hotline.id: acd},  # type: ignore[dict-item]
+        ami,  # type: ignore[arg-type]
+        tracker,
+        clock,
+        controller_id="us",
+    )
+    dispatcher.start()
+    try:
+        await asyncio.wait_for(dispatcher.wait_in_sync(), 1)
+        ours = tracker.start(hotline.id, "1795316039.7", "PJSIP/trunk-00000007", "+7702")
+        ours.enqueued_at = T0 - 10.0  # its hash says nothing of another owner: kept
+        taken = tracker.start(hotline.id, OFFERED["uniqueid"], OFFERED["channel"], "+7701")
+        taken.enqueued_at = T0 - 30.0
+        acd.stored["call_id"] = taken.call_id
+        menu = tracker.start(hotline.id, "1795316039.9", "PJSIP/trunk-00000009", "+7703")
+
+        assert await dispatcher.take_over() == 0
+        # Its hang-up is the new owner's business now.
+        ami.emit(("Event", "Hangup"), ("Uniqueid", OFFERED["uniqueid"]), ("Cause", "16"))
+        await handled()
+    finally:
+        await dispatcher.stop()
+
+    assert {c.call_id for c in tracker.calls()} == {ours.call_id, menu.call_id}
+    assert records == []
+    assert acd.calls == []
+
+
+def remote_offer_rig(
+    clock: FakeClock,
+) -> tuple[Dispatcher, CallTracker, OwnedAcd, EventAmi, list[CallRecord]]:
+    """Our call, offered by the other controller's dispatcher to op04, whose mobile (a dial
+    through the trunk) must press 1 to take it."""
+    hotline = hotline_400_100()
+    acd = OwnedAcd({**OFFERED, "operator_id": "op04", "owner": "us"})
+    ami = EventAmi(OFFERED["uniqueid"])
+    records: list[CallRecord] = []
+
+    async def sink(record: CallRecord) -> None:
+        records.append(record)
+
+    tracker = CallTracker(clock, sink)
+    dispatcher = Dispatcher(
+        {hotline.id: hotline},
+        {hotline.id: acd},  # type: ignore[dict-item]
+        ami,  # type: ignore[arg-type]
+        tracker,
+        clock,
+        controller_id="us",
+    )
+    return dispatcher, tracker, acd, ami, records
+
+
+async def test_a_remote_operator_offered_our_call_elsewhere_must_press_1_here() -> None:
+    clock = FakeClock(T0)
+    dispatcher, tracker, acd, ami, _ = remote_offer_rig(clock)
+    dispatcher.start()
+    try:
+        await asyncio.wait_for(dispatcher.wait_in_sync(), 1)
+        call = tracker.start("400-100", OFFERED["uniqueid"], OFFERED["channel"], "+7701")
+        call.enqueued_at = T0 - 30.0
+        acd.stored["call_id"] = call.call_id
+        # The mobile's voicemail answers: DialEnd ANSWER, nobody pressed 1.
+        ami.emit(*dial_end(OFFERED["uniqueid"], "1795316039.3", "ANSWER"))
+        await handled()
+        acd.stored.update(state="offered", operator_id="op04")  # offered to op04 again
+        clock.advance(30.0)
+        assert await dispatcher.operator_took(call.call_id, "op04")
+    finally:
+        await dispatcher.stop()
+
+    assert acd.calls == [
+        ("ring_no_answer", call.call_id, "op04", T0),
+        ("answered", call.call_id, "op04", T0 + 30.0),
+    ]
+    assert (call.operator_id, call.answered_at) == ("op04", T0 + 30.0)

@@ -57,13 +57,15 @@ async def test_leases_are_per_hotline_keys_that_expire_and_are_released(
 ) -> None:
     leases = Leases(redis_client, [HOTLINE, "109"])
     inventory = CallInventory(redis_client, HOTLINE)
-    await leases.renew("ctl-a", LONG_MS)
-    await leases.renew("ctl-b", 50)
+    assert not await leases.renew("ctl-a", LONG_MS)  # taken, not renewed
+    assert await leases.renew("ctl-a", LONG_MS)
+    assert not await leases.renew("ctl-b", 50)
     assert await redis_client.get("hl:{400-100}:controller:ctl-a") == "ctl-a"
     assert await redis_client.exists("hl:{109}:controller:ctl-a") == 1
     assert await inventory.live_owners({"ctl-a", "ctl-b", "ctl-c"}) == {"ctl-a", "ctl-b"}
     await asyncio.sleep(0.2)
     assert await inventory.live_owners({"ctl-a", "ctl-b"}) == {"ctl-a"}
+    assert not await leases.renew("ctl-b", LONG_MS)  # it had lapsed
     await leases.release("ctl-a")
     assert await inventory.live_owners({"ctl-a"}) == set()
 
