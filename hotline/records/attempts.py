@@ -6,7 +6,6 @@ down (the same scheme as the call records': JSON lines, fsynced, replayed first)
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -17,9 +16,9 @@ from typing import Any, Final
 from sqlalchemy import Float, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.records.errors import InvalidRecordError, SpoolError
+from hotline.records.errors import InvalidRecordError
 from hotline.records.models import Base, UtcDateTime
-from hotline.records.spool import append_lines
+from hotline.records.spool import JsonLinesSpool
 
 log = logging.getLogger(__name__)
 
@@ -126,58 +125,15 @@ def attempt_from_row(row: Any) -> CallbackAttempt:
     return CallbackAttempt(**{name: getattr(row, name) for name in ATTEMPT_FIELDS})
 
 
-class AttemptSpool:
-    """Attempts the database did not take, one JSON line each (written under the store's
-    lock). An unreadable line is moved to ATTEMPT_REJECTED_NAME for a person, never dropped."""
+class AttemptSpool(JsonLinesSpool[CallbackAttempt]):
+    """Attempts the database did not take (the call records' scheme: JSON lines, fsynced,
+    an unreadable line moved to ATTEMPT_REJECTED_NAME for a person, never dropped)."""
 
     def __init__(self, directory: Path) -> None:
-        self.path = directory / ATTEMPT_SPOOL_NAME
-
-    def append(self, attempt: CallbackAttempt) -> None:
-        line = json.dumps(attempt.to_json_dict(), ensure_ascii=False, sort_keys=True) + "\n"
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            append_lines(self.path, [line])
-        except OSError as exc:
-            raise SpoolError(f"cannot spool call-back attempt {attempt.call_id}: {exc}") from exc
-
-    def read(self) -> list[CallbackAttempt]:
-        try:
-            text = self.path.read_text("utf-8")
-        except FileNotFoundError:
-            return []
-        except OSError as exc:
-            raise SpoolError(f"cannot read the spool {self.path}: {exc}") from exc
-        attempts: list[CallbackAttempt] = []
-        good: list[str] = []
-        bad: list[str] = []
-        for line in text.splitlines():
-            if not line.strip():
-                continue
-            try:
-                attempts.append(CallbackAttempt.from_json_dict(json.loads(line)))
-            except (ValueError, InvalidRecordError):
-                bad.append(line + "\n")
-            else:
-                good.append(line + "\n")
-        if bad:
-            self._move_aside(bad, good)
-        return attempts
-
-    def _move_aside(self, bad: list[str], good: list[str]) -> None:
-        rejected = self.path.with_name(ATTEMPT_REJECTED_NAME)
-        log.error("moving %d unreadable spool line(s) to %s", len(bad), rejected)
-        try:
-            append_lines(rejected, bad)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text("".join(good), encoding="utf-8")
-            tmp.replace(self.path)
-        except OSError as exc:
-            raise SpoolError(f"cannot rewrite the spool {self.path}: {exc}") from exc
-
-    def clear(self) -> None:
-        try:
-            self.path.unlink(missing_ok=True)
-        except OSError as exc:
-            # They are in the database: a later replay is harmless (duplicates are ignored).
-            log.warning("could not clear the spool %s: %s", self.path, exc)
+        super().__init__(
+            directory / ATTEMPT_SPOOL_NAME,
+            directory / ATTEMPT_REJECTED_NAME,
+            CallbackAttempt.to_json_dict,
+            CallbackAttempt.from_json_dict,
+            lambda attempt: f"call-back attempt {attempt.call_id}",
+        )

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from hotline.records.errors import InvalidRecordError, SpoolError
 from hotline.records.record import CallRecord
@@ -19,47 +21,61 @@ REJECTED_NAME = "records.spool.rejected.jsonl"
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 
-class Spool:
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / SPOOL_NAME
-        self.rejected_path = directory / REJECTED_NAME
 
-    def append(self, record: CallRecord) -> None:
-        """Add one record durably (fsync) or raise `SpoolError`."""
-        line = json.dumps(record.to_json_dict(), ensure_ascii=False, sort_keys=True) + "\n"
+class JsonLinesSpool(Generic[T]):
+    """Items the database did not take, one JSON line each, appended durably (fsync)."""
+
+    def __init__(
+        self,
+        path: Path,
+        rejected_path: Path,
+        to_json: Callable[[T], dict[str, Any]],
+        from_json: Callable[[dict[str, Any]], T],
+        describe: Callable[[T], str],
+    ) -> None:
+        self.path = path
+        self.rejected_path = rejected_path
+        self._to_json = to_json
+        self._from_json = from_json
+        self._describe = describe
+
+    def append(self, item: T) -> None:
+        """Add one item durably (fsync) or raise `SpoolError`."""
+        line = json.dumps(self._to_json(item), ensure_ascii=False, sort_keys=True) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             append_lines(self.path, [line])
         except OSError as exc:
-            raise SpoolError(f"cannot spool call record {record.call_id}: {exc}") from exc
+            raise SpoolError(f"cannot spool {self._describe(item)}: {exc}") from exc
 
-    def read(self) -> list[CallRecord]:
-        """Every spooled record, oldest first (unparseable lines are moved aside)."""
+    def read(self) -> list[T]:
+        """Every spooled item, oldest first (unparseable lines are moved aside)."""
         try:
             text = self.path.read_text("utf-8")
         except FileNotFoundError:
             return []
         except OSError as exc:
             raise SpoolError(f"cannot read the spool {self.path}: {exc}") from exc
-        records: list[CallRecord] = []
+        items: list[T] = []
         good: list[str] = []
         bad: list[str] = []
         for line in text.splitlines(keepends=True):
             if not line.strip():
                 continue
             try:
-                records.append(CallRecord.from_json_dict(json.loads(line)))
+                items.append(self._from_json(json.loads(line)))
             except (ValueError, TypeError, InvalidRecordError):
                 bad.append(line if line.endswith("\n") else line + "\n")
             else:
                 good.append(line if line.endswith("\n") else line + "\n")
         if bad:
             self._move_aside(bad, good)
-        return records
+        return items
 
     def clear(self) -> None:
-        """Forget every spooled record (they are in the database now)."""
+        """Forget every spooled item (they are in the database now)."""
         try:
             self.path.unlink(missing_ok=True)
             _fsync_dir(self.path.parent)
@@ -80,6 +96,19 @@ class Spool:
             _fsync_dir(self.path.parent)
         except OSError as exc:
             raise SpoolError(f"cannot rewrite the spool {self.path}: {exc}") from exc
+
+
+class Spool(JsonLinesSpool[CallRecord]):
+    """The call records' spool."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(
+            directory / SPOOL_NAME,
+            directory / REJECTED_NAME,
+            CallRecord.to_json_dict,
+            CallRecord.from_json_dict,
+            lambda record: f"call record {record.call_id}",
+        )
 
 
 def append_lines(path: Path, lines: list[str]) -> None:

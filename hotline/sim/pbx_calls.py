@@ -94,33 +94,9 @@ class CallTracker:
     async def _press(
         self, channel: SimChannel, script: CallerScript, digits: str, prompt_end_at: float
     ) -> None:
-        clock = self._pbx.clock
         try:
-            await clock.sleep(prompt_end_at + script.caller.think_s - clock.now())
-            for index, digit in enumerate(digits):
-                if index:
-                    await clock.sleep(DTMF_GAP_S)
-                if not channel.alive:
-                    return
-                self._pbx.emit(
-                    channel_event(
-                        "DTMFBegin", DTMF, channel, ("Digit", digit), ("Direction", "Received")
-                    )
-                )
-                await clock.sleep(DTMF_DURATION_S)
-                if not channel.alive:
-                    return
-                self._pbx.emit(
-                    channel_event(
-                        "DTMFEnd",
-                        DTMF,
-                        channel,
-                        ("Digit", digit),
-                        ("DurationMs", str(int(DTMF_DURATION_S * 1000))),
-                        ("Direction", "Received"),
-                    )
-                )
-                channel.push_digit(digit)
+            at = prompt_end_at + script.caller.think_s
+            await press_digits(self._pbx, channel, digits, at)
         finally:
             script.pressing = False
 

@@ -40,5 +40,7 @@ async def test_the_next_caller_is_offered_when_the_wrap_up_runs_out(
 
     [first_talk_over] = at("Hangup", first.channel)
     second_offered = at("DialBegin", second.channel)[0]
-    # The wrap-up starts when the first conversation ends.
-    assert WRAP_UP_S <= second_offered - first_talk_over <= WRAP_UP_S + 3.0
+    # The wrap-up starts when the first conversation ends. The slack covers the AMI round
+    # trips of the offer (at the rig's speed a loaded machine's milliseconds are seconds);
+    # without the wake-up the offer would wait for the 600 s tick.
+    assert WRAP_UP_S <= second_offered - first_talk_over <= WRAP_UP_S + 15.0
