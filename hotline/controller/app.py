@@ -30,6 +30,7 @@ from hotline.controller.ownership import LEASE_RENEW_S, LEASE_TTL_S, LeaseKeeper
 from hotline.controller.reload import ReloadReport
 from hotline.controller.shifts import ShiftKeeper
 from hotline.controller.tracker import CallTracker
+from hotline.controller.wakeups import WakeListener
 from hotline.ivr.iin import IinHasher
 from hotline.metrics import HotlineMetrics, MetricsServer, serve_metrics
 from hotline.operators.pauses import long_pauses
@@ -174,6 +175,13 @@ class Controller:
         ]
         self.agi_port: int | None = None
         self._gauges_task: asyncio.Task[None] | None = None
+        self._wake_task: asyncio.Task[None] | None = None
+        self.wakeups = WakeListener(
+            self.redis,
+            [acd.keys.wake_channel for acd in self.acds.values()],
+            self.dispatcher.wake,
+            clock,
+        )
         self._pauses_reported: set[tuple[str, str, float]] = set()
         self.metrics_server: MetricsServer | None = None
         self.call_ids: set[str] = set()
@@ -242,6 +250,7 @@ class Controller:
             await keeper.apply()
             keeper.start()
         self._gauges_task = asyncio.create_task(self._publish_gauges(), name="gauges")
+        self._wake_task = asyncio.create_task(self.wakeups.run(), name="wake-ups")
 
     async def _publish_gauges(self) -> None:
         """Keep the waiting-calls and operator-state gauges current for /metrics."""
@@ -288,6 +297,7 @@ class Controller:
 
     async def stop(self) -> None:
         await self.lease.stop()
+        await stop_task(self._wake_task)
         await stop_task(self._gauges_task)
         for keeper in self.shift_keepers:
             await keeper.stop()

@@ -54,7 +54,9 @@ class OperatorControl:
                 f"operator {op_id} is not on a shift of hotline {self._hotline.id} now"
             )
         queue_ids, levels = login_arguments(self._hotline, op_id)
-        return await self._acd.operator_login(op_id, queue_ids, now, levels)
+        state = await self._acd.operator_login(op_id, queue_ids, now, levels)
+        await self._acd.notify_change()
+        return state
 
     async def logout(self, op_id: str) -> str:
         """Offline now, or after the call in progress."""
@@ -71,9 +73,11 @@ class OperatorControl:
     async def ready(self, op_id: str, disposition: str | None = None) -> str:
         self._known(op_id)
         routing = self._hotline.routing
-        return await self._acd.operator_ready(
+        state = await self._acd.operator_ready(
             op_id, self._clock.now(), disposition, routing.dispositions
         )
+        await self._acd.notify_change()
+        return state
 
     async def status(self) -> Mapping[str, str]:
         """Every operator of the hotline with their ACD state (never logged in: offline)."""

@@ -425,6 +425,11 @@ class Acd:
                 paused[op_id] = (_text(reason or ""), float(_text(since)))
         return paused
 
+    async def notify_change(self) -> None:
+        """Tell every dispatcher of this hotline to look for matches now (PUBLISH on
+        `keys.wake_channel`): an operator became free outside any controller."""
+        await self._redis.publish(self._keys.wake_channel, "1")
+
     async def next_wrap_up_end(self) -> float | None:
         """When the earliest wrap-up runs out (epoch seconds), None if nobody wraps up: the
         dispatcher wakes then, so the operator gets the next caller without waiting a tick."""

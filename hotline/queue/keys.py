@@ -134,6 +134,12 @@ class AcdKeys:
     # -- what every script receives -------------------------------------------------------
 
     @property
+    def wake_channel(self) -> str:
+        """PUB/SUB channel: something a dispatcher should act on now changed outside it (an
+        operator's state from the CLI). The message carries nothing."""
+        return self.prefix + "wake"
+
+    @property
     def dispositions(self) -> str:
         """LIST: ended wrap-ups' dispositions (given, or missing where one was required),
         one tab-separated entry each, until the controller moves them to SQL."""
