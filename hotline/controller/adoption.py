@@ -35,6 +35,7 @@ def adopted_call(hotline_id: str, stored: StoredCall, caller: str) -> TrackedCal
         topic=stored.topic or None,
         queue_id=stored.queue_id,
         enqueued_at=stored.arrived_at_s,
+        priority=stored.priority,
         operator_id=stored.operator_id if stored.state in ("offered", "talking") else None,
         answered_at=stored.answered_at_s if stored.state == "talking" else None,
     )

@@ -56,6 +56,10 @@ log = logging.getLogger(__name__)
 #: (`Dispatcher.adopt`).
 Adopter = Callable[[str, StoredCall, str], Awaitable[TrackedCall | None]]
 
+#: A hold visit of a call this controller tracks but the ACD does not know (Redis lost its
+#: data): puts it back at its place; False if it cannot wait (`RedisRebuild.recover`).
+Recoverer = Callable[[TrackedCall], Awaitable[bool]]
+
 # Said to a waiting caller who accepted a call-back (an overflow rule's offer); the menu's
 # call-back nodes say the same.
 CALLBACK_CONFIRMED_PROMPT = "callback-confirmed"
@@ -79,13 +83,16 @@ class IvrScripts:
         *,
         controller_id: str = "",
         adopt: Adopter | None = None,
+        recover: Recoverer | None = None,
     ) -> None:
         """`selfservice` None: every look-up answers "error" (the menu says it cannot check
         now and goes on). `announcer` None: waiting callers hear no position or wait.
         `overflow` None: the queues' overflow rules are not applied. `controller_id`: the
         owner recorded with each call enqueued here ('': none). `adopt`: how a hold visit
         takes over a call this controller does not track (None: it adopts it directly,
-        whoever owns it)."""
+        whoever owns it). `recover`: how a hold visit puts back a tracked call the ACD lost
+        (None: such a caller goes to the duty group)."""
+        self._recover = recover
         self._controller_id = controller_id
         self._adopter = adopt
         self._hotlines = hotlines
@@ -251,6 +258,7 @@ class IvrScripts:
         now = self._clock.now()
         call.queue_id = action.queue_id
         call.enqueued_at = now
+        call.priority = action.priority
         queue = next((q for q in hotline.queues if q.id == action.queue_id), None)
         try:
             await self._acds[hotline.id].enqueue(
@@ -382,6 +390,16 @@ class IvrScripts:
         hotline = self._hotline(session)
         call_id = session.env.args[1] if len(session.env.args) > 1 else ""
         state = await self._acds[hotline.id].call(call_id)
+        tracked = self._tracker.by_call_id(call_id)
+        # Tracked here but unknown to the ACD: Redis lost its data. The caller keeps waiting
+        # at their place (`hotline.controller.rebuild`).
+        if (
+            state is None
+            and tracked is not None
+            and self._recover is not None
+            and await self._recover(tracked)
+        ):
+            state = await self._acds[hotline.id].call(call_id)
         if state is None or (
             self._tracker.by_call_id(call_id) is None
             and not await self._adopt(hotline, session, state)

@@ -6,6 +6,7 @@ Nothing else in hotline creates a connection; everything else receives what it u
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Mapping
@@ -21,15 +22,16 @@ from hotline.clock import Clock
 from hotline.config import HotlineConfig
 from hotline.controller.agi_handlers import IvrScripts
 from hotline.controller.announcer import WaitAnnouncer
-from hotline.controller.confirm import OperatorConfirm
+from hotline.controller.confirm import OperatorConfirm, confirm_callback
 from hotline.controller.devices import DeviceWatch
 from hotline.controller.dispatcher import Dispatcher
 from hotline.controller.operator_codes import OperatorCodes
 from hotline.controller.overflow import OverflowRules
 from hotline.controller.ownership import LEASE_RENEW_S, LEASE_TTL_S, LeaseKeeper
+from hotline.controller.rebuild import RedisRebuild
 from hotline.controller.reload import ReloadReport
 from hotline.controller.shifts import ShiftKeeper
-from hotline.controller.tracker import CallTracker
+from hotline.controller.tracker import CallTracker, TrackedCall
 from hotline.controller.wakeups import WakeListener
 from hotline.ivr.iin import IinHasher
 from hotline.metrics import HotlineMetrics, MetricsServer, serve_metrics
@@ -149,6 +151,7 @@ class Controller:
             ),
             controller_id=self.id,
             adopt=self.dispatcher.adopt,
+            recover=self._recover,
         )
         self.agi = FastAgiServer(
             {
@@ -157,6 +160,7 @@ class Controller:
                 "hold": self.scripts.hold,
                 "operator": OperatorCodes(self.hotlines, self.acds, clock, self.dispatcher.wake),
                 "confirm": OperatorConfirm(self.tracker, self.dispatcher),
+                "callback-confirm": confirm_callback,
             },
             clock,
         )
@@ -173,6 +177,17 @@ class Controller:
             ShiftKeeper(h, self.acds[hid], clock, self.dispatcher.wake, present.get(hid))
             for hid, h in self.hotlines.items()
         ]
+        self.rebuild = RedisRebuild(
+            self.redis,
+            self.hotlines,
+            self.acds,
+            self.tracker,
+            self.ami,
+            self.shift_keepers,
+            self.id,
+            clock.now,
+            self.dispatcher.wake,
+        )
         self.agi_port: int | None = None
         self._gauges_task: asyncio.Task[None] | None = None
         self._wake_task: asyncio.Task[None] | None = None
@@ -215,6 +230,10 @@ class Controller:
             self.dispatcher.wake()
         return report
 
+    async def _recover(self, call: TrackedCall) -> bool:
+        """A hold visit of a tracked call the ACD does not know (`RedisRebuild.recover`)."""
+        return await self.rebuild.recover(call)
+
     async def _write_record(self, record: CallRecord) -> None:
         await self.store.write(record)
         self.metrics.observe_record(record)
@@ -227,6 +246,7 @@ class Controller:
         await asyncio.to_thread(self.store.migrate)
         await self.lease.renew()
         self.lease.start()
+        await self.rebuild.mark()
         self.agi_port = await self.agi.start(self.settings.agi_host, self.settings.agi_port)
         self.metrics_server = serve_metrics(
             self.registry, self.settings.metrics_host, self.settings.metrics_port
@@ -255,6 +275,14 @@ class Controller:
     async def _publish_gauges(self) -> None:
         """Keep the waiting-calls and operator-state gauges current for /metrics."""
         while True:
+            try:
+                # Redis lost its data (restarted without its append-only file, flushed):
+                # put back the operators and the waiting callers (`hotline.controller.rebuild`).
+                await self.rebuild.check()
+            except (OSError, ConnectionError, redis.RedisError) as exc:
+                log.warning("Redis not checked for a data loss: %s", exc)
+            except Exception:
+                log.exception("rebuilding the ACD after a Redis loss failed")
             for hotline_id, acd in self.acds.items():
                 try:
                     self.metrics.set_waiting(hotline_id, await acd.waiting_count())
@@ -309,6 +337,8 @@ class Controller:
         if self.metrics_server is not None:
             self.metrics_server.close()
         # Last: the other controllers take over this one's calls from now on.
+        with contextlib.suppress(OSError, ConnectionError, redis.RedisError):
+            await self.rebuild.unmark()
         await self.lease.release()
         await self.redis.aclose()
         self.store.close()

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -47,6 +47,7 @@ from hotline.ami.client import AmiClient, AmiTimeoutError, OriginateResult
 from hotline.ami.protocol import AmiActionError, AmiError, AmiMessage
 from hotline.clock import Clock
 from hotline.config import HotlineConfig
+from hotline.controller.confirm import confirm_required
 from hotline.queue import Acd, Assignment
 from hotline.queue.callbacks import ENTRY_PREFIX, asking_call_id
 from hotline.records import AttemptResult, CallbackAttempt
@@ -91,9 +92,13 @@ class CallbackDialer:
         clock: Clock,
         sink: AttemptSink,
         wake: Callable[[], None],
+        owner: str | None = None,
     ) -> None:
         """`sink` stores an attempt (it must not raise); `wake` asks the dispatcher to look
-        for matches (an operator or an entry is free again)."""
+        for matches (an operator or an entry is free again). `owner`: this controller's id;
+        the call-backs it places are its own, and it takes over another controller's only
+        once that controller's lease has run out (`Acd.claim`), as for calls."""
+        self._owner = owner
         self._hotlines = hotlines
         self._acds = acds
         self._ami = ami
@@ -123,6 +128,9 @@ class CallbackDialer:
         hotline = self._hotlines[hotline_id]
         acd = self._acds[hotline_id]
         key = (hotline_id, a.call_id)
+        if self._owner is not None:
+            # Ours from now on: another controller's resync leaves it to us while we live.
+            await acd.claim(a.call_id, self._owner)
         stored = await acd.call(a.call_id) or {}
         number = int(stored.get("attempts") or 0) + int(stored.get("misses") or 0) + 1
         now = self._clock.now()
@@ -161,6 +169,9 @@ class CallbackDialer:
             "HOTLINE_CALLBACK_DIAL": dial,
             "HOTLINE_LANG": language,
             "HOTLINE_RING_S": str(hotline.ring_timeout_s),
+            # A mobile's voicemail must not take a call-back either: a remote operator
+            # presses 1 before the caller is dialled (FastAGI `callback-confirm`).
+            "HOTLINE_CONFIRM": "1" if confirm_required(operator) else "0",
         }
         self.originates += 1
         try:
@@ -326,22 +337,39 @@ class CallbackDialer:
         except AmiError as exc:
             log.warning("call-backs: channel list unavailable: %s", exc)
             return
-        await self.resync({m.get("Uniqueid") or "" for m in channels})
+        await self.resync({m.get("Uniqueid") or "": m for m in channels})
 
-    async def resync(self, live: Collection[str]) -> None:
+    async def resync(self, live: Mapping[str, AmiMessage]) -> None:
         """The channels Asterisk has now (at a resync): an attempt whose operator channel is
         gone is over, as if its Hangup had come now. One whose Originate is still
         unanswered is left to that answer (its channel may not exist yet). First the
         call-backs an earlier controller was placing are taken over (`_adopt`)."""
         for hotline_id in self._acds:
-            await self._adopt(hotline_id)
+            await self._adopt(hotline_id, live)
         for attempt in list(self._by_entry.values()):
             if attempt.channel_id in live or attempt.originating:
                 continue
             self._by_channel.pop(attempt.channel_id, None)
             await self._hung_up(attempt)
 
-    async def _adopt(self, hotline_id: str) -> None:
+    async def orphans_exist(self) -> bool:
+        """Whether a call-back is being placed that no live controller follows (its owner
+        died): it is claimed for this controller, and the next `resync` takes it over."""
+        if self._owner is None:
+            return False
+        for hotline_id, acd in self._acds.items():
+            for op_id, op_state in (await acd.operator_states()).items():
+                if op_state not in ("ringing", "on_call"):
+                    continue
+                entry_id = (await acd.operator(op_id) or {}).get("call_id", "")
+                followed = (hotline_id, entry_id) in self._by_entry
+                if not entry_id.startswith(ENTRY_PREFIX) or followed:
+                    continue
+                if await acd.claim(entry_id, self._owner):
+                    return True
+        return False
+
+    async def _adopt(self, hotline_id: str, live: Mapping[str, AmiMessage]) -> None:
         """Follow the call-backs the ACD has offered or talking that this controller did
         not place (an earlier controller's, before a restart). The attempt number, and so
         the operator channel's Uniqueid, follows from the entry's counts as when it was
@@ -357,6 +385,8 @@ class CallbackDialer:
             state = stored.get("state")
             if stored.get("kind") != "callback" or state not in ("offered", "talking"):
                 continue
+            if self._owner is not None and not await acd.claim(entry_id, self._owner):
+                continue  # placed by a controller that is alive: it follows it
             number = int(stored.get("attempts") or 0) + int(stored.get("misses") or 0) + 1
             started = float(stored.get("offered_at_s") or self._clock.now())
             attempt = _Attempt(
@@ -372,7 +402,12 @@ class CallbackDialer:
             )
             if state == "talking":
                 attempt.answered_at = float(stored.get("answered_at_s") or started)
-            self._placed.add(attempt.channel_id)
+            elif (channel := live.get(attempt.channel_id)) is not None and channel.get("BridgeId"):
+                # The caller answered while nobody followed (its owner had died): the
+                # operator's channel is bridged. Answered now, as far as we can tell.
+                now = self._clock.now()
+                await acd.callback_answered(entry_id, op_id, now)
+                attempt.stage, attempt.answered_at = "talking", now
             self._by_entry[(hotline_id, entry_id)] = attempt
             self._by_channel[attempt.channel_id] = attempt
             log.info("call-back %s: attempt %d taken over (%s)", entry_id, number, state)

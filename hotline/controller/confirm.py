@@ -143,3 +143,18 @@ class OperatorConfirm:
         except Exception:
             # The DialEnd that follows does the ring-no-answer if this could not.
             log.exception("call %s: recording that %s did not take it failed", call_id, operator_id)
+
+
+async def confirm_callback(session: AgiSession) -> None:
+    """FastAGI `callback-confirm`, on a remote operator's channel rung for a call-back
+    ([hotline-callback]): "press 1 to take the call" (twice at most); a 1 sets
+    HOTLINE_TAKEN=1 and the dialplan dials the caller. Anything else: the dialplan hangs up
+    the operator's channel, which the call-back dialer counts as the operator's miss."""
+    for _ in range(CONFIRM_TRIES):
+        got = await session.get_data(
+            prompt_file(PRESS_1_PROMPT, PROMPT_LANGUAGE), CONFIRM_TIMEOUT_MS, 1
+        )
+        if got.digits == "1":
+            await session.set_variable(TAKEN_VARIABLE, "1")
+            return
+    log.info("call-back %s: not taken on %s", session.env.args[1:2], session.env.channel)

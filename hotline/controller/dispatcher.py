@@ -85,7 +85,13 @@ class Dispatcher:
         self._confirming: dict[str, str] = {}
         # Call-back assignments are placed there (operator first, then the caller).
         self.callbacks = CallbackDialer(
-            hotlines, acds, ami, clock, attempt_sink or _not_recorded, self.wake
+            hotlines,
+            acds,
+            ami,
+            clock,
+            attempt_sink or _not_recorded,
+            self.wake,
+            owner=self.controller_id,
         )
 
     def wake(self) -> None:
@@ -385,7 +391,7 @@ class Dispatcher:
             listed = {call.call_id for call in self._tracker.calls()}
             channels = await self._ami.core_show_channels()
             live = {m.get("Uniqueid") or "": m for m in channels}
-            await self.callbacks.resync(live.keys())
+            await self.callbacks.resync(live)
             for call in await self._adopt_from_acd(live):
                 listed.add(call.call_id)
             # A call that went during an AMI gap ended some time between the loss of the
@@ -412,7 +418,8 @@ class Dispatcher:
         if lease_lapsed:
             async with self._calls_lock:
                 await self._give_up_taken()
-        if not await self._orphans_exist():
+        calls_orphaned = await self._orphans_exist()
+        if not calls_orphaned and not await self.callbacks.orphans_exist():
             return 0
         async with self._calls_lock:
             channels = await self._ami.core_show_channels()
@@ -421,6 +428,8 @@ class Dispatcher:
             for call in adopted:
                 if call.uniqueid not in live and self._tracker.by_call_id(call.call_id) is call:
                     await self.end_call(call)
+            # A dead controller's call-backs being placed, too.
+            await self.callbacks.resync(live)
         if adopted:
             self.wake()
         return len(adopted)

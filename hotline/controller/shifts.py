@@ -86,6 +86,12 @@ class ShiftKeeper:
         if changed:
             self._on_change()
 
+    async def forget_and_apply(self) -> None:
+        """Redis lost its data (`hotline.controller.rebuild`): nobody is logged in there any
+        more; log in again everyone on shift now."""
+        self._logged_in = set()
+        await self.apply()
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"shifts-{self._hotline.id}")
 

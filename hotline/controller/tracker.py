@@ -37,6 +37,9 @@ class TrackedCall:
     topic: str | None = None
     queue_id: str | None = None
     enqueued_at: float | None = None
+    #: The priority the call was enqueued with (to enqueue it again at its place after a
+    #: Redis loss; `hotline.controller.rebuild`).
+    priority: int | None = None
     operator_id: str | None = None
     answered_at: float | None = None
     path: list[str] = field(default_factory=list)

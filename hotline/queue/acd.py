@@ -319,6 +319,34 @@ class Acd:
             raise AcdConflictError(str(exc)) from exc
         return _opt_text(result)
 
+    async def restore_talking(
+        self,
+        call_id: str,
+        queue_id: str,
+        priority: int,
+        at: float,
+        channel: str,
+        uniqueid: str,
+        language: str,
+        topic: str,
+        op_id: str,
+        answered_at: float,
+        *,
+        owner: str = "",
+    ) -> bool:
+        """Redis lost its data while `op_id` talked on this call (`hotline.controller.rebuild`):
+        store the call again as talking (enqueued `at` with `priority`, answered at
+        `answered_at`) and put the logged-in operator on it, so the hang-up completes it as
+        usual. False (nothing changed) if the operator is not logged in or the call is known.
+        """
+        _check_id("call id", call_id)
+        _check_id("queue id", queue_id)
+        _check_id("operator id", op_id)
+        score = queue_score(priority, at)
+        args = [call_id, queue_id, str(score), _time(at), channel, uniqueid, language, topic]
+        args += [str(priority), owner, op_id, _time(answered_at)]
+        return bool(await self._run(self._scripts.restore_talking, *args))
+
     async def ring_no_answer(
         self, call_id: str, op_id: str, at: float, auto_pause_after: int = 0
     ) -> str | None:

@@ -46,6 +46,7 @@ class StoredCall:
     answered_at_s: float | None = None
     offered_at_s: float | None = None
     owner: str = ""
+    priority: int | None = None
 
     @property
     def in_progress(self) -> bool:
@@ -70,6 +71,7 @@ class StoredCall:
                 answered_at_s=_opt_float(fields.get("answered_at_s")),
                 offered_at_s=_opt_float(fields.get("offered_at_s")),
                 owner=fields.get("owner", ""),
+                priority=int(fields["priority"]) if fields.get("priority") else None,
             )
         except (KeyError, ValueError):
             return None

@@ -74,6 +74,13 @@ class AcdKeys:
         like waiting calls; `hotline.queue.callbacks.move_legacy_requests` empties it."""
         return self.prefix + "callbacks"
 
+    @property
+    def alive(self) -> str:
+        """SET: the ids of the controllers serving the hotline since Redis last kept its data;
+        a controller missing from it knows Redis lost its data (a restart without the
+        append-only file, a FLUSHALL; see `hotline.controller.rebuild`)."""
+        return self.prefix + "alive"
+
     # -- families keyed by an id ----------------------------------------------------------
 
     @property

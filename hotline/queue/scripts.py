@@ -29,6 +29,7 @@ _NAMES = (
     "callback_no_answer",
     "move",
     "claim",
+    "restore_talking",
 )
 
 
@@ -57,6 +58,7 @@ class AcdScripts:
         self.callback_no_answer = _register(redis, "callback_no_answer")
         self.move = _register(redis, "move")
         self.claim = _register(redis, "claim")
+        self.restore_talking = _register(redis, "restore_talking")
 
 
 def _register(redis: Redis, name: str) -> AsyncScript:

@@ -118,6 +118,9 @@ async def _answered_call(
 ) -> None:
     """Run the dialplan (or one application) while the operator talks, then hang up."""
     talk = pbx.spawn(_operator_hangs_up_after(pbx, leg, operator.talk_s()))
+    # The operator answers the first key read on their channel (a remote operator's "press
+    # 1" in [hotline-callback]) as they do in Dial's U() routine.
+    pbx.operator_answered(leg, operator)
     try:
         if application:
             await _run_application(pbx, leg, application, data or "")
@@ -129,6 +132,7 @@ async def _answered_call(
             await pbx.run(leg)
     finally:
         talk.cancel()
+        pbx.operator_subroutine_done(leg)
         pbx.set_operator_in_use(dial, False)
 
 

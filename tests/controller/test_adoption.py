@@ -48,6 +48,7 @@ def test_a_call_hash_becomes_a_stored_call() -> None:
         arrived_at_s=1795316040.5,
         operator_id="op01",
         offered_at_s=1795316070.25,
+        priority=0,
     )
     assert stored.in_progress
     waiting = StoredCall.from_hash({**OFFERED, "state": "waiting", "operator_id": ""})
@@ -79,6 +80,7 @@ def test_an_adopted_call_keeps_what_redis_and_the_channel_know() -> None:
         topic="social-payments",
         queue_id="social-payments-kk",
         enqueued_at=1795316040.5,
+        priority=0,
         operator_id="op01",
         answered_at=1795316075.0,
     )

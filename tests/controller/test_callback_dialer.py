@@ -149,7 +149,7 @@ async def test_a_lost_connection_is_settled_by_the_resync_not_by_a_second_origin
     rig.ami.outcome = pending
     await rig.dialer.place("1414", await rig.assigned())
     # The Originate is still unanswered: a resync leaves it alone.
-    await rig.dialer.resync(set())
+    await rig.dialer.resync({})
     assert rig.recorded == []
     assert rig.dialer.in_flight() == 1
     pending.set_result(AmiDisconnectedError("connection lost"))
@@ -159,7 +159,7 @@ async def test_a_lost_connection_is_settled_by_the_resync_not_by_a_second_origin
     again = Assignment(ENTRY, "op01", "egov-portal-ru", "", "", 0.0, "callback", "+77010000001")
     assert await rig.dialer.place("1414", again) is False
 
-    await rig.dialer.resync(set())  # after the reconnect: the channel is gone
+    await rig.dialer.resync({})  # after the reconnect: the channel is gone
 
     assert [a.result for a in rig.recorded] == [AttemptResult.OPERATOR_NO_ANSWER]
     assert await entry_state(rig) == "waiting"

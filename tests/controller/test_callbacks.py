@@ -384,3 +384,94 @@ async def test_a_callback_talking_across_a_restart_is_completed_once(
     # The new controller placed nothing: the request was over.
     assert rig.controller.dispatcher.callbacks.originates == 0
     assert len(rig.events.matching("Newchannel", Uniqueid=channel_id)) == 1
+
+
+@pytest.mark.parametrize("presses", ["1", ""], ids=["takes it", "voicemail"])
+async def test_a_remote_operator_presses_1_before_the_caller_is_called_back(
+    make_rig: RigFactory, presses: str
+) -> None:
+    # op04 answers on a mobile through the trunk: a call-back needs their 1 first.
+    rig = await make_rig(
+        hotline=hotline_1414(),
+        start=AT_10.timestamp(),
+        present={"op04"},
+        operators={"op04": SimOperator(ring_s=1.0, talk_s=talks(120.0), confirm_digits=presses)},
+    )
+    _number, call_id = await ask_for_callback(rig, SimOperator(ring_s=1.0, talk_s=talks(10.0)))
+    [attempt, *_] = await attempts_until(rig, lambda found: len(found) >= 1)
+
+    operator_leg = operator_channel_of(rig, call_id, 1)
+    heard = [
+        e["Command"] for e in rig.events.matching("AGIExecStart", Channel=operator_leg["Channel"])
+    ]
+    assert any("operator-press-1" in command for command in heard)
+    # The caller is dialled from the operator's channel (through the trunk).
+    dialled_caller = rig.events.matching("DialBegin", Channel=operator_leg["Channel"])
+    if presses == "1":
+        assert attempt.result == AttemptResult.ANSWERED
+        assert len(dialled_caller) == 1
+    else:
+        # The voicemail took the operator's leg: the caller is never rung, the operator
+        # misses, and the request keeps its place for the next attempt.
+        assert attempt.result == AttemptResult.OPERATOR_NO_ANSWER
+        assert dialled_caller == []
+        op04 = await rig.acd.operator("op04") or {}
+        assert int(op04.get("misses", "0")) >= 1
+
+
+async def test_a_second_live_controller_leaves_a_call_back_in_progress_to_its_owner(
+    make_rig: RigFactory,
+) -> None:
+    rig = await callback_rig(make_rig)
+    _number, call_id = await ask_for_callback(rig, SimOperator(ring_s=2.0, talk_s=talks(30.0)))
+    # The call-back is under way (the operator's channel exists) when B starts.
+    await rig.events.first(
+        lambda e: e.get("Event") == "Newchannel"
+        and e.get("Uniqueid") == f"{callback_entry_id(call_id)}-1",
+        rig.clock,
+        120.0,
+    )
+    second = await rig.add_controller(present=set())
+    await rig.within(second.dispatcher.wait_in_sync())
+
+    # B's startup resync found the call-back placed by A, which is alive: it is A's.
+    assert second.dispatcher.callbacks.in_flight() == 0
+    assert rig.controller.dispatcher.callbacks.in_flight() == 1
+    [attempt] = await attempts_until(rig, lambda found: len(found) == 1)
+    assert attempt.result == AttemptResult.ANSWERED
+    stored = await rig.acd.call(callback_entry_id(call_id)) or {}
+    assert stored.get("owner") == rig.controller.id
+
+
+async def test_a_dead_controller_s_call_back_in_progress_is_taken_over(
+    make_rig: RigFactory,
+) -> None:
+    rig = await callback_rig(make_rig)
+    _number, call_id = await ask_for_callback(rig, SimOperator(ring_s=2.0, talk_s=talks(60.0)))
+    entry_uniqueid = f"{callback_entry_id(call_id)}-1"
+    await rig.events.first(
+        lambda e: e.get("Event") == "Newchannel" and e.get("Uniqueid") == entry_uniqueid,
+        rig.clock,
+        120.0,
+    )
+    second = await rig.add_controller(present=set())
+    await rig.within(second.dispatcher.wait_in_sync())
+    assert second.dispatcher.callbacks.in_flight() == 0  # A is alive: A's
+
+    # A dies as SIGKILL leaves it: no clean stop, its lease left to expire.
+    first = rig.controller
+    await first.lease.stop()
+    for keeper in first.shift_keepers:
+        await keeper.stop()
+    await first.dispatcher.stop()
+    await first.agi.close()
+    await first.ami.close()
+
+    # B's periodic take-over finds the call-back nobody alive follows, and ends it when the
+    # talk ends: one attempt, answered, and op01 free again (not stuck on a call).
+    [attempt] = await attempts_until(rig, lambda found: len(found) == 1)
+    assert attempt.result == AttemptResult.ANSWERED
+    stored = await rig.acd.call(callback_entry_id(call_id)) or {}
+    assert stored.get("owner") == second.id
+    op01 = await rig.acd.operator("op01") or {}
+    assert op01.get("state") != "on_call"
