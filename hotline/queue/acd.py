@@ -401,13 +401,18 @@ class Acd:
 
     async def operator_states(self) -> dict[str, str]:
         """Every operator that ever logged in, with their state (for supervisors, gauges)."""
+        rows = await self._operator_fields("state")
+        return {op: _text(state) for op, (state,) in rows.items() if state is not None}
+
+    async def _operator_fields(self, *fields: str) -> dict[str, list[Any]]:
+        """`fields` of every operator that ever logged in (one pipelined HMGET each), raw."""
         members = await self._redis.smembers(self._keys.operators)
         op_ids = sorted(_text(m) for m in members)
         async with self._redis.pipeline(transaction=False) as pipe:
             for op_id in op_ids:
-                pipe.hget(self._keys.operator(op_id), "state")
-            states = await pipe.execute()
-        return {op: _text(st) for op, st in zip(op_ids, states, strict=True) if st is not None}
+                pipe.hmget(self._keys.operator(op_id), list(fields))
+            rows = await pipe.execute()
+        return dict(zip(op_ids, rows, strict=True))
 
     async def move(self, call_id: str, to_queue: str) -> str | None:
         """Overflow a waiting call into `to_queue` at its original place; the call's queue
@@ -441,17 +446,12 @@ class Acd:
 
     async def pauses(self) -> dict[str, tuple[str, float]]:
         """Every paused operator: (reason, paused since, epoch seconds)."""
-        members = await self._redis.smembers(self._keys.operators)
-        op_ids = sorted(_text(m) for m in members)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for op_id in op_ids:
-                pipe.hmget(self._keys.operator(op_id), ["state", "pause_reason", "paused_at_s"])
-            rows = await pipe.execute()
-        paused: dict[str, tuple[str, float]] = {}
-        for op_id, (state, reason, since) in zip(op_ids, rows, strict=True):
-            if state is not None and _text(state) == "paused" and since:
-                paused[op_id] = (_text(reason or ""), float(_text(since)))
-        return paused
+        rows = await self._operator_fields("state", "pause_reason", "paused_at_s")
+        return {
+            op_id: (_text(reason or ""), float(_text(since)))
+            for op_id, (state, reason, since) in rows.items()
+            if state is not None and _text(state) == "paused" and since
+        }
 
     async def notify_change(self) -> None:
         """Tell every dispatcher of this hotline to look for matches now (PUBLISH on
