@@ -1,33 +1,66 @@
-"""Engines and schema upgrades of the one database (call records, recipients lists, request
-statuses), shared by the importers and look-ups; each caller names its own error type."""
+"""The one database (call records, call-back attempts, dispositions, recipients lists,
+request statuses): its engine and its schema upgrades, shared by the record store, the
+importers and the look-ups; each caller names its own error type."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from hotline.records.store import PG_CONNECT_TIMEOUT_S, upgrade_to_head
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: How long a PostgreSQL connection attempt may take before the caller gives up (a call
+#: record is then spooled, a look-up answers "cannot check now").
+PG_CONNECT_TIMEOUT_S = 5
+#: How long a SQLite statement waits for another connection's lock (a `hotline lists
+#: import` next to `hotline serve`) before it fails: pysqlite's own default, made explicit.
+SQLITE_BUSY_TIMEOUT_S = 5.0
 
 
 def make_engine(url: str, error: type[Exception]) -> Engine:
-    """An engine for `sqlite:///...` or `postgresql+psycopg://...`; `error` for a bad URL.
+    """The engine for `sqlite:///...` or `postgresql+psycopg://...`; `error` for a bad URL
+    (its message never quotes the URL, which may hold a password).
 
-    `hide_parameters`: a failed statement's error (and SQL logging) shows no bound values
-    (an IIN hash, a request number).
+    Both: `hide_parameters`, so that a failed statement's error (logged when a record is
+    spooled) and SQL logging show no bound values (a caller's number, an IIN hash).
+    PostgreSQL: `pool_pre_ping`, so that a connection the server dropped (a restart, a
+    failover) is replaced before use instead of failing one write; a connect timeout.
+    SQLite: the busy timeout; the journal mode and foreign keys stay SQLite's defaults
+    (rollback journal, not enforced), a pre-ping would only cost a query (a file does not
+    drop a connection).
     """
+    options: dict[str, Any]
+    if url.startswith("postgresql"):
+        options = {
+            "pool_pre_ping": True,
+            "connect_args": {"connect_timeout": PG_CONNECT_TIMEOUT_S},
+        }
+    elif url.startswith("sqlite"):
+        options = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
+    else:
+        raise error("the database URL must be sqlite:///... or postgresql+psycopg://...")
     try:
-        if url.startswith("postgresql"):
-            return create_engine(
-                url,
-                hide_parameters=True,
-                pool_pre_ping=True,
-                connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
-            )
-        if url.startswith("sqlite"):
-            return create_engine(url, hide_parameters=True)
-    except (ArgumentError, NoSuchModuleError) as exc:
+        return create_engine(url, hide_parameters=True, **options)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        # ValueError: a port that is not a number (its text quotes only the port).
         raise error(f"bad database URL: {exc}") from None
-    raise error("the database URL must be sqlite:///... or postgresql+psycopg://...")
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """Run every Alembic migration up to head on `engine` (no ini file needed).
+
+    The one schema history of the database: call records and recipients lists.
+    Raises SQLAlchemyError; callers wrap it in their own error.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
 
 
 def migrate(engine: Engine, error: type[Exception]) -> None:

@@ -18,11 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.dml import Insert
 
 from hotline.records.attempts import (
@@ -32,6 +30,7 @@ from hotline.records.attempts import (
     attempt_from_row,
     attempt_to_row,
 )
+from hotline.records.db import MIGRATIONS_DIR, make_engine, upgrade_to_head
 from hotline.records.dispositions import CallDispositionRow
 from hotline.records.errors import RecordsError, SpoolError
 from hotline.records.models import Base, CallRecordRow
@@ -41,9 +40,8 @@ from hotline.records.spool import Spool
 if TYPE_CHECKING:
     from hotline.queue.acd import Disposition
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-#: How long a PostgreSQL connection attempt may take before the record is spooled.
-PG_CONNECT_TIMEOUT_S = 5
+# Re-exported: the schema's history is the records' (tests and tools import them from here).
+__all__ = ["MIGRATIONS_DIR", "RecordStore", "upgrade_to_head"]
 
 log = logging.getLogger(__name__)
 _FIELDS = tuple(f.name for f in dataclasses.fields(CallRecord))
@@ -53,7 +51,7 @@ class RecordStore:
     """The call records of every hotline in one database, with a spool in `spool_dir`."""
 
     def __init__(self, url: str, spool_dir: Path) -> None:
-        self._engine = _make_engine(url)
+        self._engine = make_engine(url, RecordsError)
         self._spool = Spool(spool_dir)
         self._attempt_spool = AttemptSpool(spool_dir)
         # A threading lock, not an asyncio one: writes run in worker threads, and the store
@@ -241,21 +239,6 @@ class RecordStore:
         return sqlite.insert(table).on_conflict_do_nothing(index_elements=["call_id"])
 
 
-def _make_engine(url: str) -> Engine:
-    try:
-        if url.startswith("postgresql"):
-            return create_engine(
-                url,
-                pool_pre_ping=True,
-                connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
-            )
-        if url.startswith("sqlite"):
-            return create_engine(url, pool_pre_ping=True)
-    except (ArgumentError, NoSuchModuleError) as exc:
-        raise RecordsError(f"bad call records URL: {exc}") from exc
-    raise RecordsError("call records URL must be sqlite:///... or postgresql+psycopg://...")
-
-
 def _to_row(record: CallRecord) -> dict[str, Any]:
     row = {name: getattr(record, name) for name in _FIELDS}
     row["outcome"] = str(record.outcome)
@@ -264,16 +247,3 @@ def _to_row(record: CallRecord) -> dict[str, Any]:
 
 def _to_record(row: Any) -> CallRecord:
     return CallRecord(**{name: getattr(row, name) for name in _FIELDS})
-
-
-def upgrade_to_head(engine: Engine) -> None:
-    """Run every Alembic migration up to head on `engine` (no ini file needed).
-
-    The one schema history of the database: call records and recipients lists.
-    Raises SQLAlchemyError; callers wrap it in their own error.
-    """
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
