@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import uuid
 from collections.abc import Mapping
@@ -41,6 +42,7 @@ from hotline.queue.callbacks import move_legacy_requests
 from hotline.queue.inventory import CallInventory
 from hotline.queue.leases import Leases
 from hotline.records import CallRecord, RecordStore
+from hotline.redact import url_without_password
 from hotline.selfservice import SelfService
 from hotline.staffing import shift_staffing
 from hotline.tasks import stop_task
@@ -63,7 +65,8 @@ class AmiSettings:
 
 @dataclass(frozen=True)
 class ControllerSettings:
-    """Where the controller listens and what it connects to. Secrets stay out of repr."""
+    """Where the controller listens and what it connects to. Secrets stay out of repr: the
+    AMI secret, the API token and the IIN key are not shown, the URLs without password."""
 
     redis_url: str
     database_url: str
@@ -85,6 +88,21 @@ class ControllerSettings:
     # long another controller waits before taking over the calls of one that died.
     lease_ttl_s: float = LEASE_TTL_S
     lease_renew_s: float = LEASE_RENEW_S
+
+    def __repr__(self) -> str:
+        shown = []
+        for setting in dataclasses.fields(self):
+            if not setting.repr:
+                continue
+            value = getattr(self, setting.name)
+            if setting.name in _URL_SETTINGS:
+                value = url_without_password(value)
+            shown.append(f"{setting.name}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+# The settings that are connection URLs, which may carry a password.
+_URL_SETTINGS = frozenset({"redis_url", "database_url"})
 
 
 class Controller:

@@ -1,4 +1,5 @@
-"""`hotline serve`'s settings from the environment: the AMI secret, inline or from a file."""
+"""`hotline serve`'s settings from the environment: the AMI secret, inline or from a file;
+no secret in their repr."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from hotline.controller.serve import SettingsError, settings_from_env
 
 BASE = {"HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0"}
+IIN_KEY = bytes(range(32))
 
 
 def test_the_secret_from_the_environment(tmp_path: Path) -> None:
@@ -98,3 +100,23 @@ def test_the_lease_settings(tmp_path: Path) -> None:
         settings_from_env({**env, "HOTLINE_LEASE_RENEW_S": "soon"}, tmp_path)
     with pytest.raises(SettingsError, match="must be below HOTLINE_LEASE_TTL_S"):
         settings_from_env({**env, "HOTLINE_LEASE_RENEW_S": "15"}, tmp_path)
+
+
+def test_the_settings_repr_masks_the_url_passwords(tmp_path: Path) -> None:
+    env = {
+        **BASE,
+        "HOTLINE_AMI_SECRET": "s3cret",
+        "HOTLINE_REDIS_URL": "redis://hotline:r3dis-pw@redis.example:6379/0",
+        "HOTLINE_DATABASE_URL": "postgresql+psycopg://hotline:pg-pw@db.example/hotline",
+        "HOTLINE_API_TOKEN": "t0ken",
+        "HOTLINE_IIN_KEY": IIN_KEY.hex(),
+    }
+    settings = settings_from_env(env, tmp_path)
+    shown = repr(settings)
+    for secret in ("r3dis-pw", "pg-pw", "s3cret", "t0ken", IIN_KEY.hex(), repr(IIN_KEY)):
+        assert secret not in shown
+    assert "redis://hotline:***@redis.example:6379/0" in shown
+    assert "postgresql+psycopg://hotline:***@db.example/hotline" in shown
+    # The real values are the ones used.
+    assert settings.redis_url == env["HOTLINE_REDIS_URL"]
+    assert settings.database_url == env["HOTLINE_DATABASE_URL"]
