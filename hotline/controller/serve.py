@@ -10,14 +10,26 @@ import logging
 import math
 import signal
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.clock import real_clock
-from hotline.config import HotlineConfig, find_hotline, load_hotline, prompts_manifest_path
+from hotline.config import (
+    ConfigError,
+    ConfigIssue,
+    HotlineConfig,
+    LookupNode,
+    find_hotline,
+    load_checked,
+    prompts_manifest_path,
+)
 from hotline.controller.app import AmiSettings, Controller, ControllerSettings
 from hotline.controller.ownership import LEASE_RENEW_S, LEASE_TTL_S
 from hotline.controller.reload import log_report, read_hotline_files
 from hotline.errors import HotlineError
+from hotline.ivr.iin import KEY_ENV, KEY_FILE_ENV, IinKeyError, load_iin_key
+from hotline.prompts.errors import ManifestError
+from hotline.prompts.manifest import load_manifest
 from hotline.tasks import stop_task
 
 log = logging.getLogger(__name__)
@@ -110,28 +122,114 @@ def settings_from_env(env: Mapping[str, str], data_dir: Path) -> ControllerSetti
         http_host=env.get("HOTLINE_HTTP_HOST", "127.0.0.1"),
         http_port=_int(env, "HOTLINE_HTTP_PORT", 9574),
         api_token=_secret(env, "HOTLINE_API_TOKEN", required=False),
+        iin_key=_iin_key(env),
         lease_ttl_s=lease_ttl_s,
         lease_renew_s=lease_renew_s,
     )
 
 
-async def serve_forever(hotlines: Sequence[str], data_dir: Path, env: Mapping[str, str]) -> int:
+def _iin_key(env: Mapping[str, str]) -> bytes | None:
+    """The recipients lists' IIN key, as `hotline lists import` reads it; None if neither
+    variable is set (`needs_iin_key` says whether a hotline can do without)."""
+    if not (env.get(KEY_ENV) or env.get(KEY_FILE_ENV)):
+        return None
+    try:
+        return load_iin_key(env)
+    except IinKeyError as exc:  # names the variable (and file), never the key
+        raise SettingsError(str(exc)) from None
+
+
+def needs_iin_key(config: HotlineConfig) -> list[str]:
+    """The menu nodes of `config` that look an IIN up in a recipients list."""
+    return [
+        node_id
+        for node_id, node in config.menu.nodes.items()
+        if isinstance(node, LookupNode) and node.service == "recipients_list"
+    ]
+
+
+def _check_iin_key(configs: Mapping[str, HotlineConfig], settings: ControllerSettings) -> None:
+    """Refuse to serve a hotline whose every list look-up would answer "cannot check now"."""
+    if settings.iin_key is not None:
+        return
+    for hotline_id, config in configs.items():
+        nodes = needs_iin_key(config)
+        if nodes:
+            raise SettingsError(
+                f"hotline {hotline_id} looks IINs up in recipients lists (menu node "
+                f"{', '.join(nodes)}): set {KEY_ENV} (hex) or {KEY_FILE_ENV} (a file holding "
+                "hex), the key the lists were imported with"
+            )
+
+
+def load_served_hotlines(
+    given: Sequence[str], manifest_path: Path
+) -> tuple[dict[str, Path], dict[str, HotlineConfig]]:
+    """The files `serve --hotline` names (ids or paths) and their configurations, checked as
+    `hotline check-config` checks them (the prompts manifest included). Raises ConfigError
+    with every problem of every file, or ManifestError for the manifest."""
+    manifest = load_manifest(manifest_path)
     sources: dict[str, Path] = {}
     configs: dict[str, HotlineConfig] = {}
-    for given in hotlines:
-        path = find_hotline(given)
-        config = load_hotline(path)
+    issues: list[ConfigIssue] = []
+    for name in given:
+        try:
+            path = find_hotline(name)
+            config = load_checked(path, manifest)
+        except ConfigError as exc:
+            issues.extend(exc.issues)
+            continue
+        if config.id in sources:
+            issues.append(
+                ConfigIssue(
+                    str(path), None, "id", f"{config.id!r} is also the id of {sources[config.id]}"
+                )
+            )
+            continue
         sources[config.id], configs[config.id] = path, config
-    data_dir.mkdir(parents=True, exist_ok=True)
+    if issues:
+        raise ConfigError(issues)
+    return sources, configs
+
+
+@dataclass(frozen=True)
+class ServePlan:
+    """What `hotline serve` runs, read and checked before anything is started."""
+
+    settings: ControllerSettings
+    sources: dict[str, Path]  # hotline id -> its file, re-read on SIGHUP
+    configs: dict[str, HotlineConfig]
+    manifest_path: Path
+
+
+def plan_serve(hotlines: Sequence[str], data_dir: Path, env: Mapping[str, str]) -> ServePlan:
+    """Every check `hotline serve` makes before it starts: the hotline files as `hotline
+    check-config` checks them, the settings, the IIN key the menus need. Raises a
+    HotlineError naming the file, line and field, or the variable."""
+    manifest_path = prompts_manifest_path()
+    try:
+        sources, configs = load_served_hotlines(hotlines, manifest_path)
+    except ManifestError as exc:
+        raise SettingsError(f"{exc} (the prompts manifest; see HOTLINE_PROMPTS_DIR)") from None
     settings = settings_from_env(env, data_dir)
-    controller = Controller(settings, configs, real_clock())
+    _check_iin_key(configs, settings)
+    return ServePlan(settings, sources, configs, manifest_path)
+
+
+async def serve_forever(hotlines: Sequence[str], data_dir: Path, env: Mapping[str, str]) -> int:
+    plan = plan_serve(hotlines, data_dir, env)
+    configs = plan.configs
+    data_dir.mkdir(parents=True, exist_ok=True)
+    controller = Controller(plan.settings, configs, real_clock())
     stop = asyncio.Event()
     reloads: asyncio.Queue[None] = asyncio.Queue()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     loop.add_signal_handler(signal.SIGHUP, reloads.put_nowait, None)
-    reloader = asyncio.create_task(_reload_on_signal(controller, sources, reloads))
+    reloader = asyncio.create_task(
+        _reload_on_signal(controller, plan.sources, plan.manifest_path, reloads)
+    )
     try:
         await controller.start_listeners()
         await controller.connect()
@@ -144,15 +242,22 @@ async def serve_forever(hotlines: Sequence[str], data_dir: Path, env: Mapping[st
 
 
 async def _reload_on_signal(
-    controller: Controller, sources: Mapping[str, Path], reloads: asyncio.Queue[None]
+    controller: Controller,
+    sources: Mapping[str, Path],
+    manifest_path: Path,
+    reloads: asyncio.Queue[None],
 ) -> None:
     """One reload per SIGHUP, one at a time; a reload that fails keeps the server up."""
     while True:
         await reloads.get()
         try:
-            configs, failed = await asyncio.to_thread(
-                read_hotline_files, sources, prompts_manifest_path()
-            )
+            configs, failed = await asyncio.to_thread(read_hotline_files, sources, manifest_path)
+            for hotline_id, config in list(configs.items()):
+                try:
+                    _check_iin_key({hotline_id: config}, controller.settings)
+                except SettingsError as exc:
+                    del configs[hotline_id]
+                    failed[hotline_id] = f"{sources[hotline_id]}: {exc}"
             log_report(await controller.reload(configs, failed))
         except Exception:
             log.exception("reload failed; the running configuration is kept")

@@ -21,7 +21,7 @@ from hotline.records import CallRecord, Outcome, RecordStore
 from hotline.sim import AmiServer, FixedSounds, SimCaller, SimOperator, SimPBX
 
 from .conftest import AMI_SECRET, AMI_USER, DIALPLAN, DUTY_DIAL, PbxEvents, talks
-from .test_serve_reload import LINE_DEADLINE_S, ServeProcess
+from .test_serve_reload import IIN_KEY_HEX, LINE_DEADLINE_S, ServeProcess
 
 KK_SOCIAL = ["1", "1"]
 # Real seconds: short, so that the test does not wait 15 s for the dead one's lease.
@@ -89,6 +89,7 @@ async def site(redis_url: str, tmp_path: Path) -> AsyncIterator[Site]:
         "HOTLINE_AMI_PORT": str(ami_port),
         "HOTLINE_AMI_USERNAME": AMI_USER,
         "HOTLINE_AMI_SECRET": AMI_SECRET,
+        "HOTLINE_IIN_KEY": IIN_KEY_HEX,  # 400-100's menu looks IINs up in a list
         "HOTLINE_AGI_PORT": "0",
         "HOTLINE_METRICS_PORT": "0",
         "HOTLINE_HTTP_PORT": "0",

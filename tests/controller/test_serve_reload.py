@@ -22,6 +22,7 @@ from hotline.sim import AmiServer, FixedSounds, SimPBX
 from .conftest import AMI_SECRET, AMI_USER, DIALPLAN
 
 API_TOKEN = "serve-test-token"
+IIN_KEY_HEX = bytes(range(32)).hex()
 # Real seconds: the process imports, migrates SQLite and connects in well under this.
 LINE_DEADLINE_S = 60.0
 
@@ -71,6 +72,7 @@ async def serve(ami_port: int, redis_url: str, tmp_path: Path) -> AsyncIterator[
         "HOTLINE_AMI_PORT": str(ami_port),
         "HOTLINE_AMI_USERNAME": AMI_USER,
         "HOTLINE_AMI_SECRET": AMI_SECRET,
+        "HOTLINE_IIN_KEY": IIN_KEY_HEX,  # 400-100's menu looks IINs up in a list
         "HOTLINE_AGI_PORT": "0",
         "HOTLINE_METRICS_PORT": "0",
         "HOTLINE_HTTP_PORT": "0",
