@@ -1,6 +1,9 @@
 """`hotline serve`: the controller for a real Asterisk, configured from the environment.
 
-SIGINT or SIGTERM stop it; SIGHUP re-reads the hotline files for new calls
+Before anything starts, `plan_serve` checks the hotline files as `hotline check-config`
+does, every variable of the README's table, and that a menu that looks IINs up has the
+lists' key: a problem stops serve with a message naming the file, line and field, or the
+variable. SIGINT or SIGTERM stop it; SIGHUP re-reads the hotline files for new calls
 (`hotline.controller.reload`)."""
 
 from __future__ import annotations
