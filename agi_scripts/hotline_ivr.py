@@ -137,16 +137,16 @@ def make_lookup(hotline_id: str) -> Any:
     if not url:
         return unavailable
     try:
-        import sqlalchemy
-
         from hotline.ivr.iin import IinHasher, IinKeyError, load_iin_key
+        from hotline.lists.db import make_engine
         from hotline.selfservice import SelfService
 
         try:
             hasher: Any = IinHasher(load_iin_key(os.environ))
         except IinKeyError:
             hasher = None
-        service = SelfService(sqlalchemy.create_engine(url), hasher)
+        # The controller's engine options (connect timeout, no bound values in errors).
+        service = SelfService(make_engine(url), hasher)
     except Exception as exc:
         log(f"self-service unavailable ({exc!r}): look-ups answer 'error'")
         return unavailable
