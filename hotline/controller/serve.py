@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from redis.exceptions import RedisError
+
 from hotline.clock import real_clock
 from hotline.config import (
     ConfigError,
@@ -33,6 +35,7 @@ from hotline.errors import HotlineError
 from hotline.ivr.iin import KEY_ENV, KEY_FILE_ENV, IinKeyError, load_iin_key
 from hotline.prompts.errors import ManifestError
 from hotline.prompts.manifest import load_manifest
+from hotline.redact import url_without_password
 from hotline.tasks import stop_task
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,10 @@ log = logging.getLogger(__name__)
 
 class SettingsError(HotlineError):
     """A missing or malformed environment variable."""
+
+
+class StartError(HotlineError):
+    """Something serve needs (Redis, a port) cannot be had at start."""
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -234,14 +241,29 @@ async def serve_forever(hotlines: Sequence[str], data_dir: Path, env: Mapping[st
         _reload_on_signal(controller, plan.sources, plan.manifest_path, reloads)
     )
     try:
-        await controller.start_listeners()
-        await controller.connect()
+        await _start(controller)
         log.info("serving %s", ", ".join(configs))
         await stop.wait()
     finally:
         await stop_task(reloader)
-        await controller.stop()
+        try:
+            await controller.stop()
+        except (RedisError, OSError) as exc:
+            # Redis gone (or never reached): the lease runs out by itself; the process ends.
+            log.warning("stopped without releasing the lease: %s: %s", type(exc).__name__, exc)
     return 0
+
+
+async def _start(controller: Controller) -> None:
+    """Listen and connect; what cannot be reached is a message, not a traceback."""
+    try:
+        await controller.start_listeners()
+        await controller.connect()
+    except RedisError as exc:
+        shown = url_without_password(controller.settings.redis_url)
+        raise StartError(f"Redis at {shown}: {type(exc).__name__}: {exc}") from None
+    except OSError as exc:  # a port taken, AMI unreachable
+        raise StartError(f"cannot start: {exc}") from None
 
 
 async def _reload_on_signal(

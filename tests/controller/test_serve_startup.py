@@ -26,6 +26,7 @@ from hotline.controller.serve import (
     plan_serve,
     settings_from_env,
 )
+from hotline.redis_server import RedisProcess
 
 from .test_serve_env import BASE, KEY, _config_dir_with
 
@@ -111,3 +112,20 @@ async def test_a_reload_that_adds_a_list_look_up_without_the_key_keeps_the_old_f
     ((configs, failed),) = controller.reloads
     assert configs == {}
     assert failed["1414"].startswith(f"{path}: hotline 1414 looks IINs up")
+
+
+def test_a_redis_that_refuses_serve_is_a_message_without_the_password(
+    redis_server: RedisProcess, redis_url: str, tmp_path: Path
+) -> None:
+    url = f"redis://nobody:wr0ng-pw@127.0.0.1:{redis_server.port}/0"
+    env = {"PATH": "/usr/bin:/bin", "HOTLINE_REDIS_URL": url, "HOTLINE_AMI_SECRET": "s3cret"}
+    done = subprocess.run(
+        [sys.executable, "-m", "hotline.cli", "serve", "--hotline", "1414",
+         "--data-dir", str(tmp_path / "var")],
+        env=env, capture_output=True, text=True, timeout=EXIT_DEADLINE_S, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    shown = f"redis://nobody:***@127.0.0.1:{redis_server.port}/0"
+    assert f"hotline: Redis at {shown}: AuthenticationError: " in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "wr0ng-pw" not in done.stderr
