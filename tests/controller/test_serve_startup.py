@@ -34,19 +34,26 @@ from .test_serve_env import BASE, KEY, _config_dir_with
 EXIT_DEADLINE_S = 60.0
 
 
+def without_greeting_text(tmp_path: Path) -> tuple[Path, int]:
+    """A 1414 file whose greeting has no text in the manifest; the greeting's line."""
+    path = _config_dir_with(tmp_path, "1414", "greeting: greeting-1414", "greeting: no-such")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return path, 1 + next(n for n, line in enumerate(lines) if "greeting: no-such" in line)
+
+
 def test_a_prompt_missing_from_the_manifest_stops_serve_naming_file_line_and_field(
     tmp_path: Path,
 ) -> None:
-    path = _config_dir_with(tmp_path, "1414", "greeting: greeting-1414", "greeting: no-such")
+    path, line = without_greeting_text(tmp_path)
     with pytest.raises(ConfigError) as raised:
         plan_serve([str(path)], tmp_path, BASE)
-    assert str(raised.value).startswith(f"{path}:23: menu.greeting: ")
+    assert str(raised.value).startswith(f"{path}:{line}: menu.greeting: ")
     assert "no-such" in str(raised.value)
 
 
 def test_serve_refuses_to_start_with_every_bad_file_named(tmp_path: Path) -> None:
     """As a process: exit code 1, the file, line and field on stderr, nothing served."""
-    path = _config_dir_with(tmp_path, "1414", "greeting: greeting-1414", "greeting: no-such")
+    path, line = without_greeting_text(tmp_path)
     env = {
         "PATH": "/usr/bin:/bin",
         "HOTLINE_REDIS_URL": "redis://127.0.0.1:1/0",  # never reached
@@ -58,7 +65,7 @@ def test_serve_refuses_to_start_with_every_bad_file_named(tmp_path: Path) -> Non
         env=env, capture_output=True, text=True, timeout=EXIT_DEADLINE_S, check=False,
     )  # fmt: skip
     assert done.returncode == 1, done.stderr
-    assert f"hotline: {path}:23: menu.greeting: " in done.stderr
+    assert f"hotline: {path}:{line}: menu.greeting: " in done.stderr
     assert "no-such-hotline: no such file, and no hotline with this id" in done.stderr
     assert "serving" not in done.stderr
     assert not (tmp_path / "var").exists()
