@@ -262,7 +262,7 @@ async def _start(controller: Controller) -> None:
     except RedisError as exc:
         shown = url_without_password(controller.settings.redis_url)
         raise StartError(f"Redis at {shown}: {type(exc).__name__}: {exc}") from None
-    except OSError as exc:  # a port taken, AMI unreachable
+    except OSError as exc:  # a listening port taken (AMI errors are HotlineErrors already)
         raise StartError(f"cannot start: {exc}") from None
 
 

@@ -136,3 +136,10 @@ def test_a_redis_that_refuses_serve_is_a_message_without_the_password(
     assert f"hotline: Redis at {shown}: AuthenticationError: " in done.stderr
     assert "Traceback" not in done.stderr
     assert "wr0ng-pw" not in done.stderr
+
+
+def test_two_files_of_one_hotline_id_are_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "1414-copy.yaml"
+    copy.write_text(find_hotline("1414").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"{copy}: id: '1414' is also the id of .*1414.yaml"):
+        plan_serve(["1414", str(copy)], tmp_path, BASE)
