@@ -7,15 +7,21 @@ do, for softphone plug-ins and the supervisors' screens.
 
 Who may: a supervisor with `Authorization: Bearer <HOTLINE_API_TOKEN>` (everything), or the
 operator themself with `X-Operator-Pin: <their pin>` (their own state only). Without a
-configured token only the PIN works, and the list is refused. Answers are JSON; an error is
-`{"error": "..."}` with 400 (bad request), 401 (who are you), 404 (no such hotline or
-operator), 409 (the rules refuse: off shift, disposition required) or 503 (Redis down).
+configured token only the PIN works, and the list is refused. Authentication comes first:
+an unknown hotline, an unknown operator and a wrong PIN all get the same 401, so the API
+does not tell which ids exist; only a supervisor gets 404 for them. Refused PINs are
+counted per operator and per client address (`hotline.web.pin_guard`): past the budget the
+answer is 429 with `Retry-After`, and each refusal is logged without the PIN.
+
+Answers are JSON; an error is `{"error": "..."}` with 400 (bad request: not JSON, nested
+too deeply), 401 (who are you), 404 (no such hotline, operator or action; supervisors
+only), 409 (the rules refuse: off shift, disposition required), 413 (body too large), 429
+(locked out) or 503 (Redis down).
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,16 +37,20 @@ from hotline.config import HotlineConfig
 from hotline.operators import OperatorControl, OperatorError
 from hotline.queue import Acd
 from hotline.queue.errors import AcdConflictError, InvalidAcdRequestError
+from hotline.web.pin_guard import PinGuard
+from hotline.web.request_body import BodyError, read_json_object
 
 log = logging.getLogger(__name__)
 
 ACTIONS = ("login", "logout", "pause", "ready")
+_WHO_ARE_YOU = "give the operator's X-Operator-Pin or a supervisor token"
 
 
 class _RefusedError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = dict(headers or {})
 
 
 def operator_api(
@@ -49,8 +59,11 @@ def operator_api(
     clock: Clock,
     on_change: Callable[[], None],
     token: str | None,
+    guard: PinGuard | None = None,
 ) -> Starlette:
-    """The ASGI app; `hotlines` is read per request, so a reload applies at once."""
+    """The ASGI app; `hotlines` is read per request, so a reload applies at once. `guard`
+    counts refused PINs (one of its own on `clock` when not given)."""
+    pins = guard or PinGuard(clock)
 
     def hotline_of(request: Request) -> HotlineConfig:
         hotline = hotlines.get(request.path_params["hotline"])
@@ -62,14 +75,64 @@ def operator_api(
         given = request.headers.get("authorization", "")
         return token is not None and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
+    def check_not_locked(address: str, operator: tuple[str, str] | None) -> None:
+        wait_s = pins.retry_after_s(address, operator)
+        if wait_s is not None:
+            raise _RefusedError(
+                429,
+                f"too many refused attempts: try again in {wait_s} s",
+                {"Retry-After": str(wait_s)},
+            )
+
+    def refuse(request: Request, address: str, operator: tuple[str, str] | None) -> _RefusedError:
+        failures = pins.failed(address, operator)
+        # Ids as typed are the client's text: only known ones go into the log line.
+        hotline_id = operator[0] if operator else _known(request.path_params["hotline"], hotlines)
+        who = operator[1] if operator else "an unknown operator id"
+        log.warning(
+            "operator API: refused authentication for %s of hotline %s from %s (%d in a row)",
+            who,
+            hotline_id,
+            address,
+            failures,
+        )
+        return _RefusedError(401, _WHO_ARE_YOU)
+
     async def list_operators(request: Request) -> JSONResponse:
-        hotline = hotline_of(request)
+        address = _client_address(request)
         if not supervisor(request):
+            check_not_locked(address, None)
+            if request.headers.get("authorization"):
+                raise refuse(request, address, None)
             raise _RefusedError(401, "a supervisor token is needed to list operators")
+        hotline = hotline_of(request)
         control = OperatorControl(hotline, acds[hotline.id], clock)
         return JSONResponse({"hotline": hotline.id, "operators": dict(await control.status())})
 
+    def authenticate(request: Request) -> None:
+        """Who is asking, before anything about the ids is said: a supervisor, or the
+        operator with their PIN (counted, locked out past the budget)."""
+        if supervisor(request):
+            return
+        address = _client_address(request)
+        hotline = hotlines.get(request.path_params["hotline"])
+        op_id = request.path_params["operator"]
+        known = hotline is not None and hotline.has_operator(op_id)
+        operator = (hotline.id, op_id) if hotline is not None and known else None
+        check_not_locked(address, operator)
+        pin = hotline.operator(op_id).pin if hotline is not None and known else None
+        given_pin = request.headers.get("x-operator-pin")
+        if (
+            operator is None
+            or pin is None
+            or given_pin is None
+            or not hmac.compare_digest(given_pin.encode(), pin.encode())
+        ):
+            raise refuse(request, address, operator)
+        pins.succeeded(operator)
+
     async def change(request: Request) -> JSONResponse:
+        authenticate(request)
         hotline = hotline_of(request)
         op_id = request.path_params["operator"]
         action = request.path_params["action"]
@@ -77,15 +140,6 @@ def operator_api(
             raise _RefusedError(404, f"no action {action!r} (one of {', '.join(ACTIONS)})")
         if not hotline.has_operator(op_id):
             raise _RefusedError(404, f"hotline {hotline.id} has no operator {op_id!r}")
-        pin = hotline.operator(op_id).pin
-        given_pin = request.headers.get("x-operator-pin")
-        own = (
-            pin is not None
-            and given_pin is not None
-            and hmac.compare_digest(given_pin.encode(), pin.encode())
-        )
-        if not (own or supervisor(request)):
-            raise _RefusedError(401, "give the operator's X-Operator-Pin or a supervisor token")
         body = await _body(request)
         control = OperatorControl(hotline, acds[hotline.id], clock)
         if action == "login":
@@ -113,7 +167,9 @@ def operator_api(
             try:
                 response: JSONResponse = await handler(request)
             except _RefusedError as exc:
-                return JSONResponse({"error": str(exc)}, status_code=exc.status)
+                return JSONResponse(
+                    {"error": str(exc)}, status_code=exc.status, headers=exc.headers
+                )
             except (OperatorError, AcdConflictError) as exc:
                 return JSONResponse({"error": str(exc)}, status_code=409)
             except InvalidAcdRequestError as exc:
@@ -138,13 +194,16 @@ def operator_api(
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
     try:
-        body = json.loads(raw)
-    except ValueError:
-        raise _RefusedError(400, "the body is not JSON") from None
-    if not isinstance(body, dict):
-        raise _RefusedError(400, "the body must be a JSON object")
-    return body
+        return await read_json_object(request)
+    except BodyError as exc:
+        raise _RefusedError(exc.status, str(exc)) from None
+
+
+def _client_address(request: Request) -> str:
+    # The peer of the TCP connection: a forwarded-for header is the client's to write.
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _known(hotline_id: str, hotlines: Mapping[str, HotlineConfig]) -> str:
+    return hotline_id if hotline_id in hotlines else "(unknown)"
