@@ -19,6 +19,12 @@ CALL_TTL_S = 24 * 3600
 _FORBIDDEN_IN_HOTLINE_ID = frozenset("{}")
 
 
+def pin_failures_of_address(address: str) -> str:
+    """HASH: the operator API's refused attempts from client `address`, every hotline
+    together (hotline.web.pin_guard). Outside any hotline's hash tag: its own slot."""
+    return "hl:pin-failures:addr:" + address
+
+
 @dataclass(frozen=True)
 class AcdKeys:
     """Key names for hotline `hotline_id`, e.g. `hl:{400-100}:call:<call id>`."""
@@ -128,6 +134,11 @@ class AcdKeys:
 
     def operator(self, op_id: str) -> str:
         return self.operator_prefix + op_id
+
+    def pin_failures(self, op_id: str) -> str:
+        """HASH: the operator API's refused PINs of operator `op_id` in a row and their
+        lockout (hotline.web.pin_guard), shared by every controller; expires when idle."""
+        return self.prefix + "pin-failures:" + op_id
 
     def queue_waiting(self, queue_id: str) -> str:
         return self.queue_waiting_prefix + queue_id

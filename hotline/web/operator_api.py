@@ -62,8 +62,8 @@ def operator_api(
     guard: PinGuard | None = None,
 ) -> Starlette:
     """The ASGI app; `hotlines` is read per request, so a reload applies at once. `guard`
-    counts refused PINs (one of its own on `clock` when not given)."""
-    pins = guard or PinGuard(clock)
+    counts refused PINs (by default in the Redis of `acds`, shared by every controller)."""
+    pins = guard or PinGuard(_shared_redis(acds), clock)
 
     def hotline_of(request: Request) -> HotlineConfig:
         hotline = hotlines.get(request.path_params["hotline"])
@@ -75,8 +75,8 @@ def operator_api(
         given = request.headers.get("authorization", "")
         return token is not None and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
-    def check_not_locked(address: str, operator: tuple[str, str] | None) -> None:
-        wait_s = pins.retry_after_s(address, operator)
+    async def check_not_locked(address: str, operator: tuple[str, str] | None) -> None:
+        wait_s = await pins.retry_after_s(address, operator)
         if wait_s is not None:
             raise _RefusedError(
                 429,
@@ -84,8 +84,10 @@ def operator_api(
                 {"Retry-After": str(wait_s)},
             )
 
-    def refuse(request: Request, address: str, operator: tuple[str, str] | None) -> _RefusedError:
-        failures = pins.failed(address, operator)
+    async def refuse(
+        request: Request, address: str, operator: tuple[str, str] | None
+    ) -> _RefusedError:
+        failures = await pins.failed(address, operator)
         # Ids as typed are the client's text: only known ones go into the log line.
         hotline_id = operator[0] if operator else _known(request.path_params["hotline"], hotlines)
         who = operator[1] if operator else "an unknown operator id"
@@ -101,15 +103,15 @@ def operator_api(
     async def list_operators(request: Request) -> JSONResponse:
         address = _client_address(request)
         if not supervisor(request):
-            check_not_locked(address, None)
+            await check_not_locked(address, None)
             if request.headers.get("authorization"):
-                raise refuse(request, address, None)
+                raise await refuse(request, address, None)
             raise _RefusedError(401, "a supervisor token is needed to list operators")
         hotline = hotline_of(request)
         control = OperatorControl(hotline, acds[hotline.id], clock)
         return JSONResponse({"hotline": hotline.id, "operators": dict(await control.status())})
 
-    def authenticate(request: Request) -> None:
+    async def authenticate(request: Request) -> None:
         """Who is asking, before anything about the ids is said: a supervisor, or the
         operator with their PIN (counted, locked out past the budget)."""
         if supervisor(request):
@@ -119,7 +121,7 @@ def operator_api(
         op_id = request.path_params["operator"]
         known = hotline is not None and hotline.has_operator(op_id)
         operator = (hotline.id, op_id) if hotline is not None and known else None
-        check_not_locked(address, operator)
+        await check_not_locked(address, operator)
         pin = hotline.operator(op_id).pin if hotline is not None and known else None
         given_pin = request.headers.get("x-operator-pin")
         if (
@@ -128,11 +130,11 @@ def operator_api(
             or given_pin is None
             or not hmac.compare_digest(given_pin.encode(), pin.encode())
         ):
-            raise refuse(request, address, operator)
-        pins.succeeded(operator)
+            raise await refuse(request, address, operator)
+        await pins.succeeded(operator)
 
     async def change(request: Request) -> JSONResponse:
-        authenticate(request)
+        await authenticate(request)
         hotline = hotline_of(request)
         op_id = request.path_params["operator"]
         action = request.path_params["action"]
@@ -198,6 +200,14 @@ async def _body(request: Request) -> dict[str, Any]:
         return await read_json_object(request)
     except BodyError as exc:
         raise _RefusedError(exc.status, str(exc)) from None
+
+
+def _shared_redis(acds: Mapping[str, Acd]) -> redis.Redis:
+    # Every hotline's Acd runs on the controller's one client (hotline.controller.app).
+    acd = next(iter(acds.values()), None)
+    if acd is None:
+        raise ValueError("the operator API needs at least one hotline")
+    return acd.redis
 
 
 def _client_address(request: Request) -> str:

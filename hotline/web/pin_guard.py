@@ -1,44 +1,36 @@
 """Rate limiting and lockout of the operator API's PIN checks: a 4-digit PIN has 10,000
 values, so without them every PIN falls in seconds.
 
-Two counters, both on the injected clock:
+Two counters, both on the injected clock, kept in Redis so that every controller serving
+the API shares them (keys in hotline.queue.keys; one atomic script, `pin_failed.lua`):
 
 - per operator (hotline, operator id): `operator_failures` wrong PINs in a row lock the
   operator's PIN out for `lockout_s`, doubled at each further lockout up to
   `max_lockout_s`; their right PIN resets it. A supervisor token is not locked out.
 - per client address: `address_failures` refused attempts (any operator, unknown ids
   included) lock the address out the same way, so one client cannot walk through the
-  operators five guesses at a time. A success does not reset it (an operator who knows
+  operators a few guesses at a time. A success does not reset it (an operator who knows
   their own PIN must not be able to clear the budget of their guesses at others').
 
 Failures are forgotten after `forget_after_s` without one. While locked, the PIN is not
-even compared: the caller gets 429 with the seconds left.
-
-The state is in this process only: with several controllers behind one address each
-counts on its own, so an attacker gets at most that many times the budget. (Sharing it in
-Redis is the next step when the API runs on more than one controller.)
+even compared: the caller gets 429 with the seconds left. Redis unreachable: the request
+fails (503), it is never let through unchecked.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import cache
+from importlib import resources
+
+from redis.asyncio import Redis
 
 from hotline.clock import Clock
+from hotline.queue.keys import AcdKeys, pin_failures_of_address
 
-#: A purge of idle records runs once the table holds this many (an attacker cycling
-#: through addresses must not grow it without end).
-_PURGE_AT = 10_000
-K = TypeVar("K")
-
-
-@dataclass
-class _Counter:
-    failures: int = 0
-    lockouts: int = 0
-    locked_until: float = 0.0
-    last_failure: float = 0.0
+#: (hotline id, operator id)
+OperatorRef = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -50,62 +42,60 @@ class PinGuardSettings:
     forget_after_s: float = 3600.0
 
 
+@cache
+def _script_source() -> str:
+    return (resources.files("hotline.web") / "pin_failed.lua").read_text("utf-8")
+
+
 class PinGuard:
     """Counts refused PINs per operator and per client address; says who is locked out."""
 
-    def __init__(self, clock: Clock, settings: PinGuardSettings | None = None) -> None:
+    def __init__(
+        self, redis: Redis, clock: Clock, settings: PinGuardSettings | None = None
+    ) -> None:
+        self._redis = redis
         self._clock = clock
         self._settings = settings or PinGuardSettings()
-        self._operators: dict[tuple[str, str], _Counter] = {}
-        self._addresses: dict[str, _Counter] = {}
+        self._failed = redis.register_script(_script_source())
 
-    def retry_after_s(self, address: str, operator: tuple[str, str] | None) -> int | None:
+    async def retry_after_s(self, address: str, operator: OperatorRef | None) -> int | None:
         """Whole seconds until a locked address or operator may try again; None if free."""
-        now = self._clock.now()
-        waits = [self._left(self._addresses.get(address), now)]
+        keys = [pin_failures_of_address(address)]
         if operator is not None:
-            waits.append(self._left(self._operators.get(operator), now))
-        longest = max(waits)
+            keys.append(_operator_key(operator))
+        now = self._clock.now()
+        longest = 0.0
+        for key in keys:
+            until = await self._redis.hget(key, "locked_until")
+            if until is not None:
+                longest = max(longest, float(until) - now)
         return math.ceil(longest) if longest > 0 else None
 
-    def failed(self, address: str, operator: tuple[str, str] | None) -> int:
+    async def failed(self, address: str, operator: OperatorRef | None) -> int:
         """Count one refused attempt; the operator's failures in a row (else the address's)."""
-        now = self._clock.now()
-        counted = self._count(self._addresses, address, self._settings.address_failures, now)
+        counted = await self._count(
+            pin_failures_of_address(address), self._settings.address_failures
+        )
         if operator is not None:
-            counted = self._count(self._operators, operator, self._settings.operator_failures, now)
+            counted = await self._count(_operator_key(operator), self._settings.operator_failures)
         return counted
 
-    def succeeded(self, operator: tuple[str, str]) -> None:
+    async def succeeded(self, operator: OperatorRef) -> None:
         """The operator's right PIN: their counter starts again."""
-        self._operators.pop(operator, None)
+        await self._redis.delete(_operator_key(operator))
 
-    @staticmethod
-    def _left(counter: _Counter | None, now: float) -> float:
-        return 0.0 if counter is None else counter.locked_until - now
-
-    def _count(self, table: dict[K, _Counter], key: K, limit: int, now: float) -> int:
-        if len(table) >= _PURGE_AT:
-            self._purge(table, now)
-        counter = table.setdefault(key, _Counter())
-        if now - counter.last_failure > self._settings.forget_after_s:
-            counter.failures = counter.lockouts = 0
-        counter.last_failure = now
-        counter.failures += 1
-        failures = counter.failures
-        if failures >= limit:
-            lock_s = self._settings.lockout_s * 2**counter.lockouts
-            counter.locked_until = now + min(lock_s, self._settings.max_lockout_s)
-            counter.lockouts += 1
-            counter.failures = 0
-        return failures
-
-    def _purge(self, table: dict[K, _Counter], now: float) -> None:
-        idle = [
-            key
-            for key, counter in table.items()
-            if counter.locked_until <= now
-            and now - counter.last_failure > self._settings.forget_after_s
+    async def _count(self, key: str, limit: int) -> int:
+        settings = self._settings
+        args: list[str | float] = [
+            repr(self._clock.now()),
+            limit,
+            settings.lockout_s,
+            settings.max_lockout_s,
+            settings.forget_after_s,
         ]
-        for key in idle:
-            del table[key]
+        return int(await self._failed(keys=[key], args=args))
+
+
+def _operator_key(operator: OperatorRef) -> str:
+    hotline_id, op_id = operator
+    return AcdKeys(hotline_id).pin_failures(op_id)
