@@ -84,13 +84,11 @@ def operator_api(
                 {"Retry-After": str(wait_s)},
             )
 
-    async def refuse(
-        request: Request, address: str, operator: tuple[str, str] | None
-    ) -> _RefusedError:
-        failures = await pins.failed(address, operator)
+    async def refuse(address: str, typed: tuple[str, str] | None, known: bool) -> _RefusedError:
+        failures = await pins.failed(address, typed)
         # Ids as typed are the client's text: only known ones go into the log line.
-        hotline_id = operator[0] if operator else _known(request.path_params["hotline"], hotlines)
-        who = operator[1] if operator else "an unknown operator id"
+        hotline_id = typed[0] if typed is not None and typed[0] in hotlines else "(unknown)"
+        who = typed[1] if typed is not None and known else "an unknown operator id"
         log.warning(
             "operator API: refused authentication for %s of hotline %s from %s (%d in a row)",
             who,
@@ -105,7 +103,7 @@ def operator_api(
         if not supervisor(request):
             await check_not_locked(address, None)
             if request.headers.get("authorization"):
-                raise await refuse(request, address, None)
+                raise await refuse(address, None, known=False)
             raise _RefusedError(401, "a supervisor token is needed to list operators")
         hotline = hotline_of(request)
         control = OperatorControl(hotline, acds[hotline.id], clock)
@@ -117,21 +115,21 @@ def operator_api(
         if supervisor(request):
             return
         address = _client_address(request)
-        hotline = hotlines.get(request.path_params["hotline"])
-        op_id = request.path_params["operator"]
-        known = hotline is not None and hotline.has_operator(op_id)
-        operator = (hotline.id, op_id) if hotline is not None and known else None
-        await check_not_locked(address, operator)
-        pin = hotline.operator(op_id).pin if hotline is not None and known else None
+        typed = (request.path_params["hotline"], request.path_params["operator"])
+        # Counted and locked out by the ids as typed, known or not: the same answers and
+        # the same lockout for an id that does not exist tell an attacker nothing.
+        await check_not_locked(address, typed)
+        hotline = hotlines.get(typed[0])
+        op = hotline.operator(typed[1]) if hotline and hotline.has_operator(typed[1]) else None
         given_pin = request.headers.get("x-operator-pin")
         if (
-            operator is None
-            or pin is None
+            op is None
+            or op.pin is None
             or given_pin is None
-            or not hmac.compare_digest(given_pin.encode(), pin.encode())
+            or not hmac.compare_digest(given_pin.encode(), op.pin.encode())
         ):
-            raise await refuse(request, address, operator)
-        await pins.succeeded(operator)
+            raise await refuse(address, typed, known=op is not None)
+        await pins.succeeded(typed)
 
     async def change(request: Request) -> JSONResponse:
         await authenticate(request)
@@ -213,7 +211,3 @@ def _shared_redis(acds: Mapping[str, Acd]) -> redis.Redis:
 def _client_address(request: Request) -> str:
     # The peer of the TCP connection: a forwarded-for header is the client's to write.
     return request.client.host if request.client is not None else "unknown"
-
-
-def _known(hotline_id: str, hotlines: Mapping[str, HotlineConfig]) -> str:
-    return hotline_id if hotline_id in hotlines else "(unknown)"

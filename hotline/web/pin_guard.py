@@ -27,9 +27,9 @@ from importlib import resources
 from redis.asyncio import Redis
 
 from hotline.clock import Clock
-from hotline.queue.keys import AcdKeys, pin_failures_of_address
+from hotline.queue.keys import pin_failures_of_address, pin_failures_of_operator
 
-#: (hotline id, operator id)
+#: (hotline id, operator id) as the client typed them: existing or not, counted alike.
 OperatorRef = tuple[str, str]
 
 
@@ -97,5 +97,4 @@ class PinGuard:
 
 
 def _operator_key(operator: OperatorRef) -> str:
-    hotline_id, op_id = operator
-    return AcdKeys(hotline_id).pin_failures(op_id)
+    return pin_failures_of_operator(*operator)

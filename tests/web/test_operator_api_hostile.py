@@ -134,6 +134,15 @@ async def test_unknown_hotline_unknown_operator_and_wrong_pin_get_the_same_answe
         assert listing.status_code == 404
 
 
+async def test_an_unknown_id_is_locked_out_like_a_known_one(app: Starlette) -> None:
+    async with client(app) as http:
+        paths = [f"{BASE}/op01/login", f"{BASE}/op99/login", "/api/hotlines/999/operators/x/login"]
+        for path in paths:
+            answers = [(await http.post(path, headers=wrong(n))).status_code for n in range(6)]
+            # The lockout does not tell which ids exist: the sixth is a 429 for all three.
+            assert answers == [401] * 5 + [429], path
+
+
 # 2,000 and 1,000 levels, both under the size bound: past json's recursion limit.
 @pytest.mark.parametrize("body", ["[" * 2000, '[{"a":' * 500], ids=["arrays", "objects"])
 async def test_a_deeply_nested_body_is_a_400_not_a_crash(
