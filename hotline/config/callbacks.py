@@ -11,7 +11,7 @@ import re
 
 from pydantic import Field, field_validator
 
-from hotline.config.types import StrictModel, check_dial
+from hotline.config.types import DAY_S, MAX_ATTEMPTS, StrictModel, check_dial
 
 #: What a caller's number may look like (the caller id of the call that asked).
 NUMBER_RE = re.compile(r"^\+?[0-9]{3,20}$")
@@ -24,9 +24,9 @@ class CallbacksConfig(StrictModel):
     dial: str = "PJSIP/{number}@trunk"
     # After the caller did not answer (busy, no answer, unreachable), the next attempt comes
     # no sooner than this.
-    retry_after_s: int = Field(default=300, ge=0)
+    retry_after_s: int = Field(default=300, ge=0, le=DAY_S)
     # Attempts the caller does not answer before the request ends as `callback_failed`.
-    max_attempts: int = Field(default=3, ge=1)
+    max_attempts: int = Field(default=3, ge=1, le=MAX_ATTEMPTS)
 
     @field_validator("dial")
     @classmethod

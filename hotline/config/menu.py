@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from hotline.config.types import Id, PromptId, StrictModel, number_to_str
+from hotline.config.types import MAX_WEIGHT, Id, PromptId, StrictModel, number_to_str
 
 # Any key a choice can offer; '*' is kept for "repeat the prompt".
 OPTION_KEYS = "0123456789#"
@@ -41,7 +41,7 @@ class MenuOption(Target):
 
     # The relative share of callers who pick this option (400-100: social payments 86,
     # checkpoints 6.8). Routing ignores it; the simulator's default load draws from it.
-    weight: float = Field(default=1.0, ge=0)
+    weight: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
 
 
 class _Asking(StrictModel):

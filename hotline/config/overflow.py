@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from hotline.config.types import Id, PromptId, StrictModel
+from hotline.config.types import DAY_S, MAX_WAITING_CALLERS, Id, PromptId, StrictModel
 
 OverflowAction = Literal["widen", "bilingual", "callback", "message"]
 
@@ -36,8 +36,8 @@ def bilingual_queue(topic: str) -> str:
 
 
 class OverflowRule(StrictModel):
-    after_wait_s: int | None = Field(default=None, gt=0)
-    callers_per_operator: float | None = Field(default=None, gt=0)
+    after_wait_s: int | None = Field(default=None, gt=0, le=DAY_S)
+    callers_per_operator: float | None = Field(default=None, gt=0, le=MAX_WAITING_CALLERS)
     nobody_on_shift: bool = False
     action: OverflowAction
     # widen: the queue the caller moves to.

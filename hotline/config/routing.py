@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from hotline.config.types import Id, StrictModel, unique
+from hotline.config.types import DAY_S, HOUR_S, MAX_ATTEMPTS, Id, StrictModel, unique
 
 RoutingStrategy = Literal["longest_idle", "fewest_calls", "round_robin", "random"]
 #: Skill levels of `operators[].levels`: level L is offered a call after (L-1) x tier_delay_s.
@@ -20,7 +20,7 @@ LEVEL_MIN, LEVEL_MAX = 1, 3
 
 class PauseReasonConfig(StrictModel):
     # How long the pause should last (for supervisors' screens); null: no limit.
-    limit_s: int | None = Field(default=None, gt=0)
+    limit_s: int | None = Field(default=None, gt=0, le=DAY_S)
 
 
 def _default_pause_reasons() -> dict[str, PauseReasonConfig]:
@@ -38,11 +38,11 @@ class RoutingConfig(StrictModel):
     # idle), round robin per queue, or a pseudo-random pick.
     strategy: RoutingStrategy = "longest_idle"
     # A level-L operator is offered a call once it has waited (L - 1) x tier_delay_s.
-    tier_delay_s: int = Field(default=30, ge=0)
+    tier_delay_s: int = Field(default=30, ge=0, le=HOUR_S)
     # Misses in a row (ring-no-answer) after which an operator is paused; 0: never.
-    auto_pause_after: int = Field(default=3, ge=0)
+    auto_pause_after: int = Field(default=3, ge=0, le=MAX_ATTEMPTS)
     # After a call, the operator is not offered another for this long (or until ready).
-    wrap_up_s: int = Field(default=10, ge=0)
+    wrap_up_s: int = Field(default=10, ge=0, le=HOUR_S)
     # The operator must give a disposition (one of `dispositions`) to end a wrap-up early.
     disposition_required: bool = False
     dispositions: list[Id] = Field(default_factory=list)

@@ -29,6 +29,10 @@ from hotline.config.overflow import ClosingConfig, OverflowRule
 from hotline.config.routing import LEVEL_MAX, LEVEL_MIN, RoutingConfig
 from hotline.config.types import (
     HHMM_RE,
+    HOUR_S,
+    MAX_CALLS_PER_HOUR,
+    MAX_WAITING_CALLERS,
+    MINUTE_S,
     MINUTES_PER_DAY,
     EndTime,
     Id,
@@ -61,10 +65,10 @@ class QueueConfig(StrictModel):
     priority: int = Field(default=0, ge=0, le=QUEUE_PRIORITY_MAX)
     # Average handling time of a call in this queue, seconds: the expected wait told to
     # waiting callers is about (callers ahead + 1) x aht_s / operators on shift.
-    aht_s: int = Field(default=DEFAULT_AHT_S, gt=0)
+    aht_s: int = Field(default=DEFAULT_AHT_S, gt=0, le=4 * HOUR_S)
     # Waiting callers at most; a caller arriving at a full queue is refused by the ACD
     # (hotline.queue.QueueFullError). None: no limit.
-    max_waiting: int | None = Field(default=None, ge=0)
+    max_waiting: int | None = Field(default=None, ge=0, le=MAX_WAITING_CALLERS)
     # Checked in order on entry and at every hold announcement (hotline.config.overflow).
     overflow: list[OverflowRule] = Field(default_factory=list)
 
@@ -119,7 +123,7 @@ class ShiftConfig(StrictModel):
     members: list[Id]
     # Calls expected per hour while this shift is on: the Erlang C count of operators it
     # needs (`hotline.staffing`) is reported beside the planned and logged-in counts.
-    forecast_calls_per_hour: float | None = Field(default=None, ge=0)
+    forecast_calls_per_hour: float | None = Field(default=None, ge=0, le=MAX_CALLS_PER_HOUR)
 
     @field_validator("days", "members")
     @classmethod
@@ -155,13 +159,14 @@ class HotlineConfig(StrictModel):
     # The first language is the default: callers who do not choose hear it.
     languages: list[Language] = Field(min_length=1)
     hours: str = "24/7"
-    service_level_s: int = Field(default=20, gt=0)
+    service_level_s: int = Field(default=20, gt=0, le=HOUR_S)
     # The share of callers to answer within service_level_s (80/20 by default): the target
     # the Erlang C staffing figure is computed for.
     service_level_target: float = Field(default=0.8, gt=0, lt=1)
-    ring_timeout_s: int = Field(default=20, gt=0)
+    # Dial's ring time of an operator's phone: past 5 minutes a phone is not answering.
+    ring_timeout_s: int = Field(default=20, gt=0, le=5 * MINUTE_S)
     # The MusicOnHold period between two hold announcements.
-    hold_announce_s: int = Field(default=30, gt=0)
+    hold_announce_s: int = Field(default=30, gt=0, le=HOUR_S)
     # Callers still waiting at closing time (hotline.config.overflow.ClosingConfig).
     closing: ClosingConfig = Field(default_factory=ClosingConfig)
     menu: MenuConfig

@@ -23,6 +23,15 @@ Language = Literal["kk", "ru", "en"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
+# Upper bounds of the numeric settings (README, "Bounds of the numeric settings"). A value
+# past one is a typo (an extra digit, milliseconds in a `_s` field), never a plan; each is
+# far above any real use, and keeps the ACD's and Asterisk's arithmetic in range.
+MINUTE_S, HOUR_S, DAY_S = 60, 3600, 86_400
+#: Callers waiting in one queue, calls expected per hour, attempts or misses at most.
+MAX_WAITING_CALLERS = 100_000
+MAX_CALLS_PER_HOUR = 100_000
+MAX_ATTEMPTS = 20
+MAX_WEIGHT = 1_000_000
 
 
 def number_to_str(value: object) -> object:

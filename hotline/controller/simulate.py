@@ -38,6 +38,7 @@ from hotline.redis_server import RedisProcess
 from hotline.shifts import is_open, on_shift
 from hotline.sim import SimCall, SimOperator, SimPBX, WavSounds
 from hotline.sim.ami_server import AmiServer
+from hotline.sim.ami_users import shipped_user
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,8 @@ async def run_simulation(
     has_key = os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV)
     iin_key = load_iin_key(os.environ) if has_key else secrets.token_bytes(32)
     demo = DemoData.generate(random.Random(f"{options.seed}/demo"))
-    ami_server = AmiServer(pbx, {"hotline": secret}, clock)
+    # The shipped manager.conf's rights: the run proves the controller needs no more.
+    ami_server = AmiServer(pbx, {"hotline": shipped_user("hotline", secret)}, clock)
     controller: Controller | None = None
     try:
         ami_port = await ami_server.start("127.0.0.1", 0)

@@ -99,6 +99,11 @@ class Acd:
     def keys(self) -> AcdKeys:
         return self._keys
 
+    @property
+    def redis(self) -> Redis:
+        """The client (for state kept beside the queue: the operator API's PIN counters)."""
+        return self._redis
+
     async def mode(self) -> str:
         """The hotline's mode, `normal` or `emergency` (one GET; see `hotline.queue.mode`)."""
         return await get_mode(self._redis, self._keys.hotline_id)

@@ -11,12 +11,35 @@ Cluster accepts that because they hash to the same slot as the declared keys, th
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from dataclasses import dataclass
 
 #: A finished (done or cancelled) call's hash lives this long for late events and look-ups.
 CALL_TTL_S = 24 * 3600
 
 _FORBIDDEN_IN_HOTLINE_ID = frozenset("{}")
+
+
+def pin_failures_of_address(address: str) -> str:
+    """HASH: the operator API's refused attempts from client `address`, every hotline
+    together (hotline.web.pin_guard). Outside any hotline's hash tag: its own slot."""
+    return "hl:pin-failures:addr:" + address
+
+
+def pin_failures_of_operator(hotline_id: str, op_id: str) -> str:
+    """HASH: the operator API's refused PINs in a row for `op_id` of `hotline_id` as the
+    client typed them, whether they exist or not (an unknown id must be locked out like a
+    known one, or the lockout would tell which ids exist). A plausible id gets a readable
+    key under its hotline's tag (`AcdKeys.pin_failures`); any other text a digest."""
+    if len(hotline_id) <= _MAX_READABLE_ID and len(op_id) <= _MAX_READABLE_ID:
+        with contextlib.suppress(ValueError):
+            return AcdKeys(hotline_id).pin_failures(op_id)
+    typed = f"{hotline_id}\n{op_id}".encode("utf-8", "surrogateescape")
+    return "hl:pin-failures:op-digest:" + hashlib.sha256(typed).hexdigest()[:32]
+
+
+_MAX_READABLE_ID = 64
 
 
 @dataclass(frozen=True)
@@ -128,6 +151,11 @@ class AcdKeys:
 
     def operator(self, op_id: str) -> str:
         return self.operator_prefix + op_id
+
+    def pin_failures(self, op_id: str) -> str:
+        """HASH: the operator API's refused PINs of operator `op_id` in a row and their
+        lockout (hotline.web.pin_guard), shared by every controller; expires when idle."""
+        return self.prefix + "pin-failures:" + op_id
 
     def queue_waiting(self, queue_id: str) -> str:
         return self.queue_waiting_prefix + queue_id

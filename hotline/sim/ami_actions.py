@@ -31,6 +31,7 @@ DEFAULT_ORIGINATE_TIMEOUT_MS = 30_000
 # AMI Hangup without a usable Cause: the channel ends with Normal Clearing.
 DEFAULT_HANGUP_CAUSE = 16
 _CALL = wire.EVENT_FLAGS["call"]
+_SYSTEM = wire.EVENT_FLAGS["system"]
 _C_INT = re.compile(r"\s*([+-]?\d+)")
 
 Handler = Callable[["AmiSession", wire.Request], Awaitable[bool]]
@@ -88,6 +89,8 @@ async def _originate(session: AmiSession, request: wire.Request) -> bool:
         return error(session, request, "Invalid timeout")
     if "/" not in channel:
         return error(session, request, "Invalid channel")
+    if _needs_system(request) and not session.rights.may_write(_SYSTEM):
+        return error(session, request, "Originate Access Forbidden: Application")
     attempt = _OriginateAttempt(session.server.backend, request, timeout_ms)
     if request.header("Async").lower() in {"yes", "true", "y", "t", "1", "on"}:
         ack(session, request, ("Message", "Originate successfully queued"))
@@ -100,6 +103,15 @@ async def _originate(session: AmiSession, request: wire.Request) -> bool:
     return error(session, request, "Originate failed")
 
 
+def _needs_system(request: wire.Request) -> bool:
+    """manager.c's action_originate: an Application that can reach a shell (System,
+    TrySystem, Exec, AGI, MixMonitor, ExternalIVR, Originate) needs the `system` right
+    on top of `originate`."""
+    app = request.header("Application").lower()
+    return any(word in app for word in _SHELL_APPS)
+
+
+_SHELL_APPS = ("system", "exec", "agi", "mixmonitor", "externalivr", "originate")
 _Outcome = tuple[str, int, str, str | None]  # response, reason, channel, uniqueid
 
 
@@ -339,4 +351,22 @@ ACTION_HANDLERS: dict[str, Handler] = {
     "coreshowchannels": _core_show_channels,
     "status": _status,
     "command": _command,
+}
+
+_FLAG = wire.EVENT_FLAGS
+#: The classes each action is registered with in Asterisk 22's manager.c
+#: (`ast_manager_register_xml_core`): a user needs one of them in `write`; 0 is open to
+#: every logged-in user.
+ACTION_AUTHORITY: dict[str, int] = {
+    "ping": 0,
+    "events": 0,
+    "userevent": _FLAG["user"],
+    "originate": _FLAG["originate"],
+    "redirect": _FLAG["call"],
+    "hangup": _FLAG["system"] | _FLAG["call"],
+    "getvar": _FLAG["call"] | _FLAG["reporting"],
+    "setvar": _FLAG["call"],
+    "coreshowchannels": _FLAG["system"] | _FLAG["reporting"],
+    "status": _FLAG["system"] | _FLAG["call"] | _FLAG["reporting"],
+    "command": _FLAG["command"],
 }

@@ -26,12 +26,15 @@ async def _login(session: AmiSession, request: wire.Request) -> bool:
     server = session.server
     session.authenticated = True
     session.username = request.header("Username")
+    session.rights = server.user(session.username) or session.rights
     session.logged_in_at = server.clock.now()
     mask = wire.event_mask(request.header("Events"))
     if mask is not None:
         session.event_mask = mask
     ack(session, request, ("Message", "Authentication accepted"))
-    if wire.wants(session.event_mask, wire.EVENT_FLAGS["system"]):
+    # manager.c sends FullyBooted only to a user that reads `system` and wants it.
+    system = wire.EVENT_FLAGS["system"]
+    if session.rights.may_read(system) and wire.wants(session.event_mask, system):
         uptime = str(int(server.backend.uptime_s()))
         session.send(
             [
@@ -48,9 +51,12 @@ async def _login(session: AmiSession, request: wire.Request) -> bool:
 
 def _credentials_ok(session: AmiSession, request: wire.Request) -> bool:
     username = request.header("Username")
-    secret = session.server.secret_of(username) if username else None
-    if secret is None:
+    user = session.server.user(username) if username else None
+    # A user whose deny/permit list refuses the client's address fails as a wrong
+    # secret does (manager.c's authenticate).
+    if user is None or not user.permits(session.remote_host):
         return False
+    secret = user.secret
     if request.header("AuthType").lower() == "md5":
         key = request.header("Key")
         if not key or not session.challenge:

@@ -27,8 +27,9 @@ from typing import Any, Protocol
 
 from hotline.clock import Clock
 from hotline.sim import ami_wire as wire
-from hotline.sim.ami_actions import ACTION_HANDLERS, Handler
+from hotline.sim.ami_actions import ACTION_AUTHORITY, ACTION_HANDLERS, Handler
 from hotline.sim.ami_auth import AUTH_HANDLERS, OPEN_ACTIONS
+from hotline.sim.ami_users import AmiUser
 from hotline.sim.ami_wire import Headers
 
 log = logging.getLogger(__name__)
@@ -83,13 +84,17 @@ class AmiServer:
     """Accepts AMI clients on TCP and serves them from `backend`.
 
     `users` maps usernames (matched case-insensitively, as manager.conf sections are) to
-    secrets. Every user may read and write everything (`read = all`, `write = all`).
+    an `AmiUser` (its secret, read and write classes, permit list; see
+    hotline.sim.ami_users.shipped_user), or to a bare secret for a user that may read and
+    write everything (`read = all`, `write = all`). As in manager.c, an action outside the
+    user's write classes answers `Permission denied` and an event outside its read classes
+    is not sent.
     """
 
     def __init__(
         self,
         backend: PbxBackend,
-        users: Mapping[str, str],
+        users: Mapping[str, str | AmiUser],
         clock: Clock,
         *,
         rng: random.Random | None = None,
@@ -101,7 +106,10 @@ class AmiServer:
         self.rng = rng or random.Random()
         self.max_queued = max_queued
         self.write_timeout_s = write_timeout_s
-        self._secrets = {name.lower(): secret for name, secret in users.items()}
+        self._users = {
+            name.lower(): AmiUser.everything(user) if isinstance(user, str) else user
+            for name, user in users.items()
+        }
         self._server: asyncio.Server | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._sessions: set[AmiSession] = set()
@@ -134,8 +142,8 @@ class AmiServer:
             await self._server.wait_closed()
             self._server = None
 
-    def secret_of(self, username: str) -> str | None:
-        return self._secrets.get(username.lower())
+    def user(self, username: str) -> AmiUser | None:
+        return self._users.get(username.lower())
 
     def broadcast(self, category: int, message: bytes) -> None:
         """Offer one event to every session (each applies its own login state and mask)."""
@@ -193,6 +201,8 @@ class AmiSession:
         self._closed = False
         self.authenticated = False
         self.username = ""
+        #: The rights of the logged-in user (none before Login).
+        self.rights = AmiUser("")
         self.event_mask = wire.DEFAULT_EVENT_MASK
         self.challenge = ""
         self.connected_at = server.clock.now()
@@ -202,6 +212,7 @@ class AmiSession:
         local = writer.get_extra_info("sockname") or ("", 0)
         remote = writer.get_extra_info("peername") or ("", 0)
         self.local_address = wire.ip_address(local[0], local[1])
+        self.remote_host = str(remote[0])
         self.remote_address = wire.ip_address(remote[0], remote[1])
 
     async def run(self) -> None:
@@ -236,8 +247,17 @@ class AmiSession:
             # Filtered on release: login state and mask are those after the action.
             self._held.append((category, message))
             self._check_room()
-        elif self.authenticated and wire.wants(self.event_mask, category):
+        elif self._sends(category):
             self._enqueue(message)
+
+    def _sends(self, category: int) -> bool:
+        """manager.c's process_events: logged in, the user reads the class, and the
+        session's event mask takes it."""
+        return (
+            self.authenticated
+            and self.rights.may_read(category)
+            and wire.wants(self.event_mask, category)
+        )
 
     def _enqueue(self, message: bytes) -> None:
         if self._closed:
@@ -253,7 +273,7 @@ class AmiSession:
     def _release_held(self) -> None:
         held, self._held = self._held, []
         for category, message in held:
-            if self.authenticated and wire.wants(self.event_mask, category):
+            if self._sends(category):
                 self._enqueue(message)
 
     def _drop(self, why: str) -> None:
@@ -351,6 +371,9 @@ class AmiSession:
                 "Use Action: ListCommands to show available commands."
             )
             self.send(wire.response("Error", action_id, ("Message", message)))
+            return True
+        if not self.rights.may_write(ACTION_AUTHORITY.get(action.lower(), 0)):
+            self.send(wire.response("Error", action_id, ("Message", "Permission denied")))
             return True
         return await handler(self, request)
 

@@ -30,6 +30,7 @@ from hotline.controller.simulate import start_of_run
 from hotline.queue import Acd
 from hotline.records import CallRecord
 from hotline.sim import AmiServer, FixedSounds, Headers, SimCall, SimCaller, SimOperator, SimPBX
+from hotline.sim.ami_users import shipped_user
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DIALPLAN = REPO_ROOT / "config" / "asterisk" / "extensions.conf"
@@ -179,7 +180,9 @@ class Rig:
 
     async def restart_ami_server(self) -> None:
         """A new AMI server on the same port (the old one must be closed)."""
-        self.ami_server = AmiServer(self.pbx, {AMI_USER: AMI_SECRET}, self.clock)
+        self.ami_server = AmiServer(
+            self.pbx, {AMI_USER: shipped_user(AMI_USER, AMI_SECRET)}, self.clock
+        )
         await self.ami_server.start("127.0.0.1", self.ami_port)
 
 
@@ -259,7 +262,7 @@ async def make_rig(redis_url: str, tmp_path: Path) -> AsyncIterator[RigFactory]:
         events = PbxEvents()
         closers.append(_as_closer(pbx.subscribe(events)))
 
-        ami_server = AmiServer(pbx, {AMI_USER: AMI_SECRET}, clock)
+        ami_server = AmiServer(pbx, {AMI_USER: shipped_user(AMI_USER, AMI_SECRET)}, clock)
         ami_port = await ami_server.start("127.0.0.1", 0)
         settings = ControllerSettings(
             redis_url=redis_url,

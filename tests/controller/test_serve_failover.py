@@ -19,6 +19,7 @@ from hotline.clock import ScaledClock
 from hotline.config import config_dir, find_hotline, load_hotline
 from hotline.records import CallRecord, Outcome, RecordStore
 from hotline.sim import AmiServer, FixedSounds, SimCaller, SimOperator, SimPBX
+from hotline.sim.ami_users import shipped_user
 
 from .conftest import AMI_SECRET, AMI_USER, DIALPLAN, DUTY_DIAL, PbxEvents, talks
 from .test_serve_reload import IIN_KEY_HEX, LINE_DEADLINE_S, ServeProcess
@@ -79,7 +80,7 @@ async def site(redis_url: str, tmp_path: Path) -> AsyncIterator[Site]:
     for operator in config.operators:
         pbx.add_operator(operator.dial, SimOperator(ring_s=1.0, talk_s=talks(600.0)))
     pbx.add_operator(DUTY_DIAL, SimOperator(ring_s=1.0, talk_s=talks(5.0)))
-    server = AmiServer(pbx, {AMI_USER: AMI_SECRET}, clock)
+    server = AmiServer(pbx, {AMI_USER: shipped_user(AMI_USER, AMI_SECRET)}, clock)
     ami_port = await server.start("127.0.0.1", 0)
     env = {
         **os.environ,

@@ -18,6 +18,7 @@ import pytest
 from hotline.clock import ScaledClock
 from hotline.config import config_dir
 from hotline.sim import AmiServer, FixedSounds, SimPBX
+from hotline.sim.ami_users import shipped_user
 
 from .conftest import AMI_SECRET, AMI_USER, DIALPLAN
 
@@ -53,7 +54,7 @@ class ServeProcess:
 async def ami_port() -> AsyncIterator[int]:
     clock = ScaledClock(1.0)
     pbx = SimPBX(clock, DIALPLAN, {}, FixedSounds(1.0), random.Random(3))
-    server = AmiServer(pbx, {AMI_USER: AMI_SECRET}, clock)
+    server = AmiServer(pbx, {AMI_USER: shipped_user(AMI_USER, AMI_SECRET)}, clock)
     try:
         yield await server.start("127.0.0.1", 0)
     finally:

@@ -13,6 +13,7 @@ from hotline.ami.client import AmiClient
 from hotline.ami.protocol import AmiMessage
 from hotline.clock import ScaledClock
 from hotline.sim.ami_server import AmiServer
+from hotline.sim.ami_users import shipped_user
 
 CHANNEL = "Local/s@hotline-in-00000001;1"
 
@@ -22,7 +23,7 @@ async def pair() -> AsyncIterator[tuple[FakePbx, AmiClient]]:
     clock = ScaledClock(speed=1.0)  # the client's action timeouts are in clock seconds
     pbx = FakePbx()
     pbx.channels[CHANNEL] = [("Channel", CHANNEL), ("Uniqueid", "1.2"), ("Linkedid", "1.2")]
-    server = AmiServer(pbx, {"hotline": "s3cret"}, clock)
+    server = AmiServer(pbx, {"hotline": shipped_user("hotline", "s3cret")}, clock)
     port = await server.start()
     client = AmiClient("127.0.0.1", port, "hotline", "s3cret", clock)
     await client.connect()
