@@ -12,7 +12,8 @@ At the end the script leaves channel variables for the dialplan, which hands the
 the controller's FastAGI script `ivr-result` (queueing, call-back, the call record):
 HOTLINE_IVR_RESULT (enqueue | callback | self_served | closed | abandoned | failed),
 HOTLINE_QUEUE, HOTLINE_TOPIC, HOTLINE_PRIORITY (enqueue and callback), HOTLINE_LANG,
-HOTLINE_IVR_NODE, HOTLINE_IVR_PATH and HOTLINE_ARRIVED (epoch seconds, "%.3f").
+HOTLINE_IVR_NODE, HOTLINE_IVR_PATH, HOTLINE_ARRIVED (epoch seconds, "%.3f") and
+HOTLINE_LOOKUP_RESULT (the last look-up's result, empty without one).
 Any error: HOTLINE_IVR_RESULT=failed and exit status 0, so the dialplan sends the caller to
 the fallback group instead of dropping them.
 
@@ -240,7 +241,10 @@ def run(agi: AGI, hotline_id: str) -> None:
         driver.play_goodbye(terminal)
     # Where the menu ended: the node (or the step before the nodes) for the call record.
     node = terminal.node if isinstance(terminal, Finish) else machine.where
-    for name, value in result_variables(terminal, machine.language, node, machine.path, ARRIVED):
+    variables = result_variables(
+        terminal, machine.language, node, machine.path, ARRIVED, machine.lookup_result
+    )
+    for name, value in variables:
         driver.set_variable(name, value)
 
 
