@@ -36,6 +36,7 @@ RefusedHandler = Callable[[EnvPrefix, tuple[str, ...]], Awaitable[None]]
 # Where the dialplan sends a caller whose menu could not run (extensions.conf: anything
 # but hold/hangup in HOTLINE_NEXT goes to [hotline-fallback], a person).
 NEXT_VARIABLE = "HOTLINE_NEXT"
+HANGUP_NOTICE = b"HANGUP\n"
 FALLBACK = "fallback"
 
 
@@ -138,10 +139,13 @@ class FastAgiServer:
         # text can follow: the dispatch does not rest on the strict checks alone.
         prefix = env_prefix(block)
         try:
-            if after:
-                # Asterisk sends nothing after the blank line until it has a command: these
-                # bytes came in a caller ID (a forged "HANGUP" or "200 result=1").
+            if after and after != HANGUP_NOTICE:
+                # Asterisk sends nothing after the blank line until it has a command, but a
+                # hang-up (below): these bytes came in a caller ID (a forged "200 result=1").
                 raise AgiEnvRefused(f"{len(after)} bytes after the env block before any command")
+            # A bare HANGUP: the caller hung up before our first command (res_agi tells a
+            # FastAGI server so at once). Dropped here; the first command then answers 511
+            # and the session knows the channel is dead.
             env = parse_env(block)
             if env.network_script != prefix.network_script:
                 raise AgiEnvRefused("env: the script is not the one at line 2")

@@ -93,3 +93,28 @@ async def test_the_script_is_taken_from_its_position_if_the_checks_slip(
     heard = await serve_one(BLOCKS["number forges the hold script"], caplog)
     assert all(h[0] != "ran" for h in heard)  # type: ignore[index]
     assert "the script is not the one at line 2" in caplog.text
+
+
+async def test_a_hangup_right_after_the_block_is_not_a_forgery(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """res_agi sends a bare HANGUP when the caller hangs up before the first command."""
+    ran: list[str] = []
+
+    async def ivr(session: AgiSession) -> None:
+        ran.append(session.env.channel)
+        await session.verbose("first")
+
+    server = FastAgiServer({"ivr": ivr}, ScaledClock())
+    port = await server.start()
+    fake = await FakeAsterisk.connect(port)
+    try:
+        await fake.send(CAPTURED + b"HANGUP\n")
+        await fake.expect("VERBOSE first 1", "200 result=1")
+        await fake.expect_half_close()
+        await server.wait_idle()
+    finally:
+        await fake.close()
+        await server.close()
+    assert ran == ["Local/s@caller-sim-00000001;1"]
+    assert "refused" not in caplog.text

@@ -10,7 +10,7 @@ import pytest
 from hotline.records import Outcome
 from hotline.sim import SimCaller, SimOperator
 
-from .conftest import DUTY_DIAL, Rig, RigFactory, talks
+from .conftest import DUTY_DIAL, Rig, RigFactory, hotline_400_100, talks, without_overflow
 
 FORGED_CHANNEL = "Local/victim@nowhere-0000beef;1"
 # (caller ID number, caller ID name), as the real Asterisk was probed with.
@@ -74,3 +74,35 @@ async def test_the_classic_agi_script_refuses_the_same_env_blocks(
         present={"op01", "op02"}, duty=SimOperator(ring_s=1.0, talk_s=talks(5.0)), classic=True
     )
     await place(rig, *PAYLOADS[payload])
+
+
+async def test_a_caller_id_rewritten_while_waiting_fails_at_the_next_hold_visit(
+    make_rig: RigFactory,
+) -> None:
+    """The hold visit's env block is refused too: the caller leaves the queue for the duty
+    group (no operator may Redirect them out of it later) and the record says failed."""
+    rig = await make_rig(hotline=without_overflow(hotline_400_100()), present=())
+    caller = SimCaller(digits=["1", "1", "2"], think_s=0.5, patience_s=600.0)
+    call = await rig.call(caller)
+    await rig.events.first(
+        lambda e: e.get("Channel") == call.channel
+        and e.get("Event") == "Newexten"
+        and e.get("Application") == "MusicOnHold",
+        rig.clock,
+        120.0,
+    )
+    before = len(agi_commands(rig, call.channel))
+    rig.pbx.setvar(call.channel, "CALLERID(name)", PAYLOADS["d: name forges the channel"][1])
+    summary = await rig.within(call.ended)
+    records = await rig.settle()
+
+    assert agi_commands(rig, call.channel)[before:] == ["SET VARIABLE HOTLINE_NEXT fallback"]
+    assert rig.events.matching("Newexten", Channel=call.channel, Context="hotline-fallback")
+    assert summary.operator == DUTY_DIAL
+    assert ami_actions(rig) == {"Login", "Ping", "CoreShowChannels"}
+    assert [(r.uniqueid, r.outcome) for r in records] == [(call.uniqueid, Outcome.FAILED)]
+    assert records[0].queue_id == "social-payments-kk"
+    state = await rig.acd.call(records[0].call_id)
+    assert state is not None
+    assert state["state"] == "cancelled"
+    assert await rig.acd.waiting_count() == 0
