@@ -12,7 +12,8 @@ At the end the script leaves channel variables for the dialplan, which hands the
 the controller's FastAGI script `ivr-result` (queueing, call-back, the call record):
 HOTLINE_IVR_RESULT (enqueue | callback | self_served | closed | abandoned | failed),
 HOTLINE_QUEUE, HOTLINE_TOPIC, HOTLINE_PRIORITY (enqueue and callback), HOTLINE_LANG,
-HOTLINE_IVR_NODE, HOTLINE_IVR_PATH and HOTLINE_ARRIVED (epoch seconds, "%.3f").
+HOTLINE_IVR_NODE, HOTLINE_IVR_PATH, HOTLINE_ARRIVED (epoch seconds, "%.3f") and
+HOTLINE_LOOKUP_RESULT (the last look-up's result, empty without one).
 Any error: HOTLINE_IVR_RESULT=failed and exit status 0, so the dialplan sends the caller to
 the fallback group instead of dropping them.
 
@@ -38,6 +39,8 @@ from typing import Any  # noqa: E402
 
 from asterisk.agi import AGI  # noqa: E402
 
+from hotline.agi.env import AgiEnvRefused, read_classic_env  # noqa: E402
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_LANGUAGE_TIMEOUT_S = 5.0  # hotline.config.menu.MenuConfig.language_timeout_s
@@ -57,6 +60,14 @@ class _Quiet:
 
     def flush(self) -> None:
         pass
+
+
+class CheckedAgi(AGI):
+    """pyst2's AGI with our strict env block instead of its own reader, which keeps the
+    last of repeated keys and stops at a caller's blank line (`hotline.agi.env`)."""
+
+    def _get_agi_env(self) -> None:
+        self.env = dict(read_classic_env(self.stdin.fileno()).raw)
 
 
 def hotline_file(hotline_id: str) -> str | None:
@@ -230,14 +241,23 @@ def run(agi: AGI, hotline_id: str) -> None:
         driver.play_goodbye(terminal)
     # Where the menu ended: the node (or the step before the nodes) for the call record.
     node = terminal.node if isinstance(terminal, Finish) else machine.where
-    for name, value in result_variables(terminal, machine.language, node, machine.path, ARRIVED):
+    variables = result_variables(
+        terminal, machine.language, node, machine.path, ARRIVED, machine.lookup_result
+    )
+    for name, value in variables:
         driver.set_variable(name, value)
 
 
 def main(argv: list[str]) -> int:
     hotline_id = argv[1] if len(argv) > 1 else ""
     try:
-        agi = AGI(stderr=_Quiet())
+        agi = CheckedAgi(stderr=_Quiet())
+    except AgiEnvRefused as exc:
+        # No command at all: forged replies may wait in stdin. HOTLINE_IVR_RESULT stays
+        # empty, so the dialplan's ivr-result records the call as failed and sends the
+        # caller to the fallback. The message names what was wrong, never a value.
+        log(f"AGI environment refused: {exc}")
+        return 0
     except Exception:
         log("cannot read the AGI environment:\n" + traceback.format_exc())
         return 0

@@ -227,7 +227,12 @@ def result_of(action: Action) -> str:
 
 
 def result_variables(
-    action: Action, language: str, node: str | None, path: tuple[str, ...], arrived: float
+    action: Action,
+    language: str,
+    node: str | None,
+    path: tuple[str, ...],
+    arrived: float,
+    lookup_result: str | None = None,
 ) -> list[tuple[str, str]]:
     """The channel variables the script leaves for the dialplan (and the controller's
     `ivr-result` FastAGI script), in the order they are set."""
@@ -245,6 +250,7 @@ def result_variables(
         ("HOTLINE_IVR_NODE", node or ""),
         ("HOTLINE_IVR_PATH", ",".join(path)),
         ("HOTLINE_ARRIVED", f"{arrived:.3f}"),
+        ("HOTLINE_LOOKUP_RESULT", lookup_result or ""),
     ]
     return variables
 

@@ -1,4 +1,4 @@
-"""FastAGI wire format, pure: the env block, response lines, argument quoting.
+"""FastAGI wire format, pure: response lines, argument quoting (the env block: `env`).
 
 Everything here works on bytes or strings already read; no sockets. The samples in the
 docstrings are lines captured from Asterisk 22.10.1 (../shared/asterisk-reference/agi).
@@ -7,10 +7,10 @@ docstrings are lines captured from Asterisk 22.10.1 (../shared/asterisk-referenc
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from hotline.agi.env import AgiEnv, AgiEnvRefused, parse_env
 from hotline.agi.errors import (
     AgiArgumentError,
     AgiCommandError,
@@ -25,6 +25,7 @@ __all__ = [
     "AgiArgumentError",
     "AgiCommandError",
     "AgiEnv",
+    "AgiEnvRefused",
     "AgiError",
     "AgiHangup",
     "AgiProtocolError",
@@ -45,85 +46,6 @@ HANGUP_LINE = "HANGUP"
 # line is not rejected: its tail is read as the *next* command, which would let a long
 # value smuggle a second command in. So we refuse lines that do not fit, '\n' included.
 MAX_COMMAND_BYTES = 2047
-
-
-@dataclass(frozen=True)
-class AgiEnv:
-    """The `agi_*` block Asterisk sends first, e.g. (agi/01)::
-
-    agi_network: yes
-    agi_network_script: ivr
-    agi_request: agi://127.0.0.1:4573/ivr
-    agi_channel: Local/s@caller-sim-00000001;1
-    agi_uniqueid: 1795316039.2
-    agi_calleridname: Test Caller
-    agi_accountcode:
-    agi_arg_1: full
-    """
-
-    network_script: str
-    request: str
-    channel: str
-    language: str
-    type: str
-    uniqueid: str
-    version: str
-    callerid: str
-    calleridname: str
-    context: str
-    extension: str
-    priority: str
-    accountcode: str
-    threadid: str
-    args: tuple[str, ...]
-    raw: Mapping[str, str] = field(repr=False, compare=False, hash=False)
-
-
-_ENV_FIELDS = (
-    "network_script",
-    "request",
-    "channel",
-    "language",
-    "type",
-    "uniqueid",
-    "version",
-    "callerid",
-    "calleridname",
-    "context",
-    "extension",
-    "priority",
-    "accountcode",
-    "threadid",
-)
-_ARG_KEY = re.compile(r"agi_arg_(\d+)")
-
-
-def parse_env(block: bytes) -> AgiEnv:
-    """Parse the env block (with or without its terminating blank line).
-
-    `agi_accountcode: ` (empty value) gives "", keys missing from the block give "".
-    Bytes that are not UTF-8 (a caller-ID name from a trunk) are replaced, not fatal.
-
-    >>> env = parse_env(b"agi_network_script: ivr\\nagi_arg_1: 400-100\\n\\n")
-    >>> env.network_script, env.args
-    ('ivr', ('400-100',))
-    """
-    raw: dict[str, str] = {}
-    for line in block.decode("utf-8", errors="replace").split("\n"):
-        line = line.rstrip("\r")
-        if not line:
-            continue
-        key, sep, value = line.partition(":")
-        if not sep or not key.startswith("agi_"):
-            raise AgiProtocolError(f"not an AGI environment line: {line!r}")
-        raw[key] = value[1:] if value.startswith(" ") else value
-    numbered = sorted((int(m.group(1)), v) for k, v in raw.items() if (m := _ARG_KEY.fullmatch(k)))
-    values = {name: raw.get(f"agi_{name}", "") for name in _ENV_FIELDS}
-    return AgiEnv(
-        **values,
-        args=tuple(v for _, v in numbered),
-        raw=MappingProxyType(raw),
-    )
 
 
 @dataclass(frozen=True)

@@ -359,6 +359,7 @@ class IvrScripts:
         call.topic = variables["HOTLINE_TOPIC"] or None
         call.ivr_node = variables["HOTLINE_IVR_NODE"] or None
         call.path = [step for step in variables["HOTLINE_IVR_PATH"].split(",") if step]
+        call.lookup_result = variables["HOTLINE_LOOKUP_RESULT"] or None
         result = variables["HOTLINE_IVR_RESULT"]
         if result in ("enqueue", "callback"):
             queue_id = variables["HOTLINE_QUEUE"]
@@ -456,6 +457,7 @@ _RESULT_VARIABLES = (
     "HOTLINE_IVR_NODE",
     "HOTLINE_IVR_PATH",
     "HOTLINE_ARRIVED",
+    "HOTLINE_LOOKUP_RESULT",
 )
 
 
@@ -476,3 +478,4 @@ def _note(call: TrackedCall, machine: IvrMachine) -> None:
     call.topic = machine.topic
     call.ivr_node = machine.where
     call.path = list(machine.path)
+    call.lookup_result = machine.lookup_result

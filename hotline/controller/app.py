@@ -30,6 +30,7 @@ from hotline.controller.operator_codes import OperatorCodes
 from hotline.controller.overflow import OverflowRules
 from hotline.controller.ownership import LEASE_RENEW_S, LEASE_TTL_S, LeaseKeeper
 from hotline.controller.rebuild import RedisRebuild
+from hotline.controller.refused_env import RefusedEnvRecorder
 from hotline.controller.reload import ReloadReport
 from hotline.controller.shifts import ShiftKeeper
 from hotline.controller.tracker import CallTracker, TrackedCall
@@ -181,6 +182,7 @@ class Controller:
                 "callback-confirm": confirm_callback,
             },
             clock,
+            on_refused=RefusedEnvRecorder(self.hotlines, self.acds, self.tracker, clock),
         )
         self.http: HttpServer | None = None
         if settings.http_port is not None:

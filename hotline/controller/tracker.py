@@ -49,6 +49,8 @@ class TrackedCall:
     #: seconds from `predicted_at`), and when it was made; None while none was told.
     predicted_wait_s: float | None = None
     predicted_at: float | None = None
+    #: The last self-service look-up's result (`IvrMachine.lookup_result`).
+    lookup_result: str | None = None
     #: The overflow rules (their index in the queue's `overflow`) already applied to this
     #: call: each acts once (a declined call-back offer is not repeated at every visit).
     overflow_done: set[int] = field(default_factory=set)
@@ -173,6 +175,7 @@ class CallTracker:
             ivr_node=call.ivr_node,
             ivr_path=",".join(call.path),
             predicted_wait_s=_predicted_wait_s(call),
+            lookup_result=call.lookup_result,
         )
 
 

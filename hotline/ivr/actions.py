@@ -93,7 +93,8 @@ class Finish:
 @dataclass(frozen=True)
 class Hangup:
     """Terminal: say goodbye (if `prompt`) and hang up. `outcome`: `self_served` (the menu
-    served the caller), or `closed` outside the opening hours when no self-service answered."""
+    served the caller), `closed` outside the opening hours when no self-service answered,
+    or `abandoned` when the call's look-up could not answer and none did."""
 
     prompt: str | None
     language: str

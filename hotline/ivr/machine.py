@@ -27,6 +27,10 @@ Rules that keep a caller from being dropped or stuck:
 Hang-ups: Finish("abandoned", node=where) ("abandoned in IVR"), except outside the opening
 hours (Finish("closed")), after a completed self-service look-up (Finish("self_served"): the
 caller heard the answer), and during the call-back confirmation (the request stands).
+A look-up answered when it gave found / not_found or a status; one that could not answer
+(`error`: no key, the database down, no number collected) serves nobody: a hangup node
+reached after it, with no look-up answered, ends the call as `abandoned`, not
+`self_served`. `lookup_result` keeps the last look-up's result for the call record.
 
 `path` lists every branch taken, in the vocabulary of `hotline.ivr.branches`:
 "language:ru", "main:1", "main:invalid", "main:timeout", "main:repeat", "main:default",
@@ -120,6 +124,7 @@ class IvrMachine:
         self._terminal: Action | None = None
         self._stored: dict[str, str] = {}  # collect nodes' numbers, by `store`
         self._served = False  # a self-service look-up gave an answer
+        self._lookup_result: str | None = None  # the last look-up's result key
         self._reached_node = False
         self.language: str = config.default_language
         self.topic: str | None = None
@@ -144,6 +149,12 @@ class IvrMachine:
     def emergency(self) -> bool:
         """Whether this call takes the emergency path (the mode and a configured section)."""
         return self._emergency is not None
+
+    @property
+    def lookup_result(self) -> str | None:
+        """The last look-up's result as the caller heard it (`found`, `not_found`, a
+        status, or `error` when it could not answer); None if the call had no look-up."""
+        return self._lookup_result
 
     @property
     def node_name(self) -> str | None:
@@ -178,6 +189,7 @@ class IvrMachine:
             self.language,
             tuple(sorted(self._stored)),
             self._served,
+            self._lookup_result == "error",
         )
 
     @property
@@ -343,8 +355,7 @@ class IvrMachine:
             case QueueNode():
                 return self._to_queue(node.topic, node.priority)
             case HangupNode():
-                outcome: Outcome = "self_served" if self._open_now or self._served else "closed"
-                return self._end(Hangup(node.prompt, self.language, outcome))
+                return self._end(Hangup(node.prompt, self.language, self._goodbye_outcome()))
             case GotoNode():
                 return self._enter(node.target)
         return self._to_operator()  # pragma: no cover - every kind is matched above
@@ -410,6 +421,7 @@ class IvrMachine:
         assert isinstance(node, LookupNode)
         key = result if result in node.results else "error"
         self._path.append(f"{self._node_name}:{key}")
+        self._lookup_result = key
         if key != "error":
             self._served = True
         self._state = State.RESULT
@@ -450,6 +462,16 @@ class IvrMachine:
         if self._served:
             return self._finish("self_served", f"hung up after the self-service answer ({where})")
         return self._finish("abandoned", f"caller hung up at {where} ({self._state.value})")
+
+    def _goodbye_outcome(self) -> Outcome:
+        """A hangup node's outcome: self-served if a look-up answered, or if the menu had
+        nothing to look up (an announcement then goodbye); not after a look-up that could
+        not answer (the caller was not served: abandoned in the menu)."""
+        if self._served:
+            return "self_served"
+        if not self._open_now:
+            return "closed"
+        return "abandoned" if self._lookup_result == "error" else "self_served"
 
     def _finish(self, outcome: Outcome, reason: str) -> Action:
         return self._end(Finish(outcome, reason, self.where))

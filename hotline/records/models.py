@@ -1,7 +1,8 @@
 """The SQL table of call records (SQLAlchemy 2, typed declarative mapping).
 
 The migrations in `migrations/versions/` (0001 creates the table, 0003 adds `ivr_node` and
-`ivr_path`, 0004 `predicted_wait_s`) build the same table; a test compares the two.
+`ivr_path`, 0004 `predicted_wait_s`, 0007 `lookup_result`) build the same table; a test
+compares the two.
 """
 
 from __future__ import annotations
@@ -69,3 +70,4 @@ class CallRecordRow(Base):
     ivr_node: Mapped[str | None] = mapped_column(String(64))
     ivr_path: Mapped[str | None] = mapped_column(String(512))
     predicted_wait_s: Mapped[float | None] = mapped_column(Float)
+    lookup_result: Mapped[str | None] = mapped_column(String(32))

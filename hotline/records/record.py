@@ -15,8 +15,12 @@ class Outcome(StrEnum):
     """How a call ended."""
 
     ANSWERED = "answered"  # an operator talked to the caller
-    ABANDONED = "abandoned"  # the caller hung up first (in the menu or waiting)
-    SELF_SERVED = "self_served"  # the menu answered the question (e.g. an IIN look-up)
+    # The caller hung up first (in the menu or waiting), or ended the call in the menu
+    # after a look-up that could not answer (`lookup_result` error).
+    ABANDONED = "abandoned"
+    # The menu answered the question: a look-up answered (found / not found / a status),
+    # or a menu without look-up ended in its goodbye. Never a look-up that failed.
+    SELF_SERVED = "self_served"
     CALLBACK = "callback"  # the caller chose to be called back instead of waiting
     FAILED = "failed"  # our fault: an error sent the caller to the fallback
     CLOSED = "closed"  # called outside opening hours (or on a holiday): heard the hours
@@ -30,6 +34,8 @@ _TIME_FIELDS = ("arrived_at", "enqueued_at", "answered_at", "ended_at")
 #: The widths of the `ivr_node` and `ivr_path` columns (characters).
 IVR_NODE_MAX: Final = 64
 IVR_PATH_MAX: Final = 512
+#: The width of the `lookup_result` column (characters).
+LOOKUP_RESULT_MAX: Final = 32
 #: Ends an `ivr_path` that was cut to fit its column.
 TRUNCATED_MARK: Final = "\u2026"
 
@@ -61,6 +67,10 @@ class CallRecord:
     #: (the time waited when it was told plus the midpoint of the range); None if none was
     #: told. Its error for an answered call is `predicted_wait_s - wait_s`.
     predicted_wait_s: float | None = None
+    #: The result of the call's last self-service look-up as the caller heard it: `found`,
+    #: `not_found`, a request status, or `error` (it could not answer: no IIN key, the
+    #: database down); None if the call had no look-up.
+    lookup_result: str | None = None
 
     def __post_init__(self) -> None:
         # Frozen: normalise through object.__setattr__, once, at construction.
@@ -69,6 +79,8 @@ class CallRecord:
             object.__setattr__(self, "ivr_node", self.ivr_node[:IVR_NODE_MAX])
         if self.ivr_path is not None:
             object.__setattr__(self, "ivr_path", truncate_ivr_path(self.ivr_path))
+        if self.lookup_result is not None:
+            object.__setattr__(self, "lookup_result", self.lookup_result[:LOOKUP_RESULT_MAX])
         for name in _TIME_FIELDS:
             value = getattr(self, name)
             if value is None:
@@ -91,7 +103,8 @@ class CallRecord:
     @classmethod
     def from_json_dict(cls, data: dict[str, Any]) -> CallRecord:
         """The inverse of `to_json_dict`. Keys added later (`ivr_node`, `ivr_path`,
-        `predicted_wait_s`) may be missing: a line spooled by an older version still loads."""
+        `predicted_wait_s`, `lookup_result`) may be missing: a line spooled by an older
+        version still loads."""
         values = dict(data)
         for name in _TIME_FIELDS:
             raw = values.get(name)

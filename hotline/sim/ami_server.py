@@ -115,6 +115,9 @@ class AmiServer:
         self._sessions: set[AmiSession] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._calls_processed = 0
+        #: Every request received, in order, from every session (tests assert on the exact
+        #: actions the controller sent).
+        self.requests: list[wire.Request] = []
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Listen; return the bound port (pass 0 to let the kernel pick one)."""
@@ -329,6 +332,7 @@ class AmiSession:
 
     async def _process(self, request: wire.Request) -> bool:
         """Run one request; False ends the session (Logoff, failed Login)."""
+        self.server.requests.append(request)
         self._holding = True
         keep = False
         try:

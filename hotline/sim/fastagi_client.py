@@ -40,7 +40,11 @@ def env_block(
 
     `script`: the FastAGI script name (`agi_network_script`); None for classic AGI, whose
     block starts at `agi_request` (res_agi's setup_env; launch_netscript writes the two
-    `agi_network` lines first)."""
+    `agi_network` lines first).
+
+    Values go out unescaped, as res_agi's `ast_agi_send` writes them: a caller ID with a
+    line feed adds lines to the block, exactly as on Asterisk 22 (the hijacks of issue 9
+    bug 6, which tests/controller/test_refused_env.py replays). Do not escape them here."""
     lines: list[tuple[str, str]] = []
     if script is not None:
         lines += [("agi_network", "yes"), ("agi_network_script", script)]

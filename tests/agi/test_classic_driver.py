@@ -270,6 +270,7 @@ def test_result_variables_for_enqueue_and_for_finish() -> None:
         ("HOTLINE_IVR_NODE", "main"),
         ("HOTLINE_IVR_PATH", "language:ru,main:1"),
         ("HOTLINE_ARRIVED", "12.500"),
+        ("HOTLINE_LOOKUP_RESULT", ""),
     ]
     finish = Finish("abandoned", "caller hung up")
     assert result_variables(finish, "kk", None, (), 1.0) == [
@@ -278,4 +279,10 @@ def test_result_variables_for_enqueue_and_for_finish() -> None:
         ("HOTLINE_IVR_NODE", ""),
         ("HOTLINE_IVR_PATH", ""),
         ("HOTLINE_ARRIVED", "1.000"),
+        ("HOTLINE_LOOKUP_RESULT", ""),
     ]
+    # A look-up that could not answer is left for the record (issue 9, bug 3).
+    failed = Hangup("goodbye", "ru", "abandoned")
+    assert ("HOTLINE_LOOKUP_RESULT", "error") in result_variables(
+        failed, "ru", "bye", ("check:error",), 1.0, "error"
+    )

@@ -246,7 +246,8 @@ async def test_an_unknown_script_goes_to_fallback(
     server, port = await start_server({"ivr": ivr})
     fake = await FakeAsterisk.connect(port)
     fake_asterisks.append(fake)
-    await fake.send(b"agi_network: yes\nagi_network_script: nosuch\nagi_arg_1: x\n\n")
+    env, _ = env_and_rest(load_transcript("01"))
+    await fake.send(env.replace(b"ivr\n", b"nosuch\n"))
     verbose = await fake.read_command()
     assert verbose.startswith(b"VERBOSE ")
     assert b"nosuch" in verbose
