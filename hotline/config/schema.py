@@ -37,6 +37,7 @@ from hotline.config.types import (
     StrictModel,
     Weekday,
     check_dial,
+    dial_trunk,
     minute_of_day,
     number_to_str,
     unique,
@@ -82,8 +83,9 @@ class OperatorConfig(StrictModel):
     )
     # Speaks both languages well (for later routing rules; not used yet).
     bilingual: bool = False
-    # Works from outside the centre: like a `dial` through the trunk, the operator must press 1
-    # to take each call (hotline.controller.confirm), so that a voicemail takes no caller.
+    # Works from outside the centre (a mobile whose voicemail may answer): the operator must
+    # press 1 to take each call (hotline.controller.confirm). An operator whose `dial` goes
+    # through one of the hotline's `remote_trunks` is remote without it.
     remote: bool = False
     # The PIN the operator types after a feature code on their phone (*11 log in, *12 log
     # out, *13 pause, *14 ready); null: feature codes are refused for this operator.
@@ -175,6 +177,11 @@ class HotlineConfig(StrictModel):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     # How call-backs are placed (the caller's number as a dial string, retries).
     callbacks: CallbacksConfig = Field(default_factory=CallbacksConfig)
+    # PJSIP endpoints that reach phones outside the centre (the trunk to the mobile network):
+    # an operator whose `dial` goes through one (`PJSIP/+77051110004@trunk`) is remote, as
+    # with `remote: true`. Any other dial string, `@` or not (`PJSIP/op01@pbx2`,
+    # `Local/op01@operators`), is a desk phone unless marked `remote`.
+    remote_trunks: list[Id] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -189,6 +196,11 @@ class HotlineConfig(StrictModel):
     @classmethod
     def _unique_languages(cls, value: list[str]) -> list[str]:
         return unique(value, "language")
+
+    @field_validator("remote_trunks")
+    @classmethod
+    def _unique_trunks(cls, value: list[str]) -> list[str]:
+        return unique(value, "trunk")
 
     @field_validator("hours")
     @classmethod
@@ -262,6 +274,11 @@ class HotlineConfig(StrictModel):
             if operator.id == operator_id:
                 return operator
         raise KeyError(f"hotline {self.id}: no operator {operator_id!r}")
+
+    def operator_is_remote(self, operator: OperatorConfig) -> bool:
+        """Whether the operator must press 1 to take a call: marked `remote`, or reached
+        through one of `remote_trunks`."""
+        return operator.remote or dial_trunk(operator.dial) in self.remote_trunks
 
     def has_operator(self, operator_id: str) -> bool:
         return any(operator.id == operator_id for operator in self.operators)

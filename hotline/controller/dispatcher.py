@@ -212,7 +212,7 @@ class Dispatcher:
         call = self._tracker.by_call_id(a.call_id)
         if call is not None:
             call.operator_id = a.operator_id
-        confirm = confirm_required(operator)
+        confirm = confirm_required(hotline, operator)
         self._confirming.pop(a.call_id, None)
         if confirm and call is not None:
             # Ours only: the owner of another controller's call reads the offer from Redis
@@ -292,7 +292,7 @@ class Dispatcher:
             confirm
             and stored.get("state") == "offered"
             and hotline.has_operator(operator_id)
-            and confirm_required(hotline.operator(operator_id))
+            and confirm_required(hotline, hotline.operator(operator_id))
         ):
             self._confirming.setdefault(call.call_id, operator_id)
         return operator_id
