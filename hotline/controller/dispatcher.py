@@ -31,6 +31,14 @@ log = logging.getLogger(__name__)
 
 # Dial statuses that mean the operator was reached and talked.
 _ANSWERED = "ANSWER"
+# Read by [hotline-connect]: what the operator's phone shows as the caller's name.
+LABEL_VARIABLE = "HOTLINE_OPERATOR_LABEL"
+
+
+def operator_label(hotline_id: str, language: str | None) -> str:
+    """The name the operator's phone shows for a call: the caller's language and the
+    hotline ("RU 400-100"); empty (the caller's own name shows) with no language known."""
+    return f"{language.upper()} {hotline_id}" if language else ""
 
 
 class Dispatcher:
@@ -223,11 +231,11 @@ class Dispatcher:
             await self._ami.setvar(a.channel, "HOTLINE_OPERATOR_DIAL", operator.dial)
             await self._ami.setvar(a.channel, "HOTLINE_RING_S", str(hotline.ring_timeout_s))
             await self._ami.setvar(a.channel, "HOTLINE_CONFIRM", "1" if confirm else "0")
-            if call is not None and call.language:
-                # The operator's phone shows the caller's language before they answer (the
-                # Dial presents the caller's name): "RU 400-100".
-                shown = f"{call.language.upper()} {hotline.id}"
-                await self._ami.setvar(a.channel, "CALLERID(name)", shown)
+            # The operator's phone shows the caller's language before they answer: "RU
+            # 400-100". Only on the operator's leg ([hotline-operator-label], Dial's b()):
+            # the caller's own CALLERID(name), their AMI events and the CDR keep theirs.
+            label = operator_label(hotline.id, call.language if call is not None else None)
+            await self._ami.setvar(a.channel, LABEL_VARIABLE, label)
             await self._ami.redirect(a.channel, "hotline-connect", "s", "1")
         except AmiError as exc:
             self._confirming.pop(a.call_id, None)
