@@ -49,6 +49,9 @@ from hotline.config.types import (
 QUEUE_PRIORITY_MAX = 99
 #: A queue's average handling time when its file gives none (`QueueConfig.aht_s`), seconds.
 DEFAULT_AHT_S = 180
+#: `QueueConfig.reoffer_same_operator_after_s`: its default and its bound, seconds.
+DEFAULT_REOFFER_AFTER_S = 60
+MAX_REOFFER_AFTER_S = 3600
 
 
 class QueueConfig(StrictModel):
@@ -68,6 +71,13 @@ class QueueConfig(StrictModel):
     max_waiting: int | None = Field(default=None, ge=0)
     # Checked in order on entry and at every hold announcement (hotline.config.overflow).
     overflow: list[OverflowRule] = Field(default_factory=list)
+    # After an operator let a caller of this queue ring out or did not take the call (a
+    # remote operator who did not press 1), that operator is not offered that caller again
+    # for this long, seconds: the caller waits on hold (music, announcements) meanwhile, and
+    # any other free operator may take the call at once. 0: at once.
+    reoffer_same_operator_after_s: int = Field(
+        default=DEFAULT_REOFFER_AFTER_S, ge=0, le=MAX_REOFFER_AFTER_S
+    )
 
 
 class OperatorConfig(StrictModel):

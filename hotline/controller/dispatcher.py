@@ -18,6 +18,7 @@ from hotline.ami.client import AmiClient
 from hotline.ami.protocol import AmiError, AmiMessage
 from hotline.clock import Clock
 from hotline.config import HotlineConfig
+from hotline.config.schema import DEFAULT_REOFFER_AFTER_S
 from hotline.controller.adoption import RecentEvents, UnfollowedEvents, adopted_call
 from hotline.controller.callback_dialer import AttemptSink, CallbackDialer
 from hotline.controller.confirm import confirm_required
@@ -181,18 +182,20 @@ class Dispatcher:
 
     async def _until_next_due(self) -> float:
         """Seconds until the next tick, or sooner until the first wrap-up runs out (an
-        operator becomes free then with nothing else to wake the dispatcher)."""
+        operator becomes free then with nothing else to wake the dispatcher) or an operator
+        may be offered again a caller they did not answer."""
         wait = self._tick_s
         now = self._clock.now()
         for acd in self._acds.values():
             try:
-                ends = await acd.next_wrap_up_end()
+                ends = [await acd.next_wrap_up_end(), await acd.next_reoffer_at()]
             except Exception as exc:
-                log.debug("next wrap-up end unknown: %s", exc)
+                log.debug("next wrap-up or re-offer unknown: %s", exc)
                 continue
-            if ends is not None:
-                # A hair after the end: the script compares until <= now.
-                wait = min(wait, max(0.0, ends - now) + 0.01)
+            for end in ends:
+                if end is not None:
+                    # A hair after the end: the scripts compare until <= now.
+                    wait = min(wait, max(0.0, end - now) + 0.01)
         return wait
 
     async def dispatch(self, hotline_id: str) -> int:
@@ -276,9 +279,13 @@ class Dispatcher:
         # operator hung up during the prompt, the controller was unreachable).
         self._confirming.pop(call.call_id, None)
         log.info("call %s: operator %s did not answer (%s)", call.call_id, call.operator_id, status)
-        auto_pause_after = self._hotlines[call.hotline_id].routing.auto_pause_after
+        hotline = self._hotlines[call.hotline_id]
         await acd.ring_no_answer(
-            call.call_id, call.operator_id, now, auto_pause_after=auto_pause_after
+            call.call_id,
+            call.operator_id,
+            now,
+            auto_pause_after=hotline.routing.auto_pause_after,
+            reoffer_after_s=_reoffer_after_s(hotline, call.queue_id),
         )
         call.operator_id = None
         self.wake()
@@ -523,6 +530,16 @@ class Dispatcher:
             if "" in owners or owners - await inventory.live_owners(owners - {""}):
                 return True
         return False
+
+
+def _reoffer_after_s(hotline: HotlineConfig, queue_id: str | None) -> float:
+    """How long an operator who did not answer a caller of `queue_id` is not offered that
+    caller again (the queue's `reoffer_same_operator_after_s`; the default if the queue is
+    unknown, e.g. gone in a reload)."""
+    for queue in hotline.queues:
+        if queue.id == queue_id:
+            return float(queue.reoffer_same_operator_after_s)
+    return float(DEFAULT_REOFFER_AFTER_S)
 
 
 def _ended_at(call: TrackedCall, gap_started_at: float | None) -> float | None:

@@ -234,9 +234,9 @@ async def test_a_remote_operator_gone_during_the_prompt_is_a_miss_and_the_caller
     await rig.within(call.ended)
     (record,) = await rig.settle()
 
-    # No GOSUB_RESULT (the routine ended with the operator's hangup): DialEnd says ANSWER,
-    # yet the call was not taken.
-    assert dial_ends(rig, call.channel) == [(TRUNK, "ANSWER"), ("PJSIP/op400-01", "ANSWER")]
+    # The routine ended with the operator's hangup, before Return: the GOSUB_RESULT=CONTINUE
+    # [hotline-confirm] sets first ends the Dial as "not taken".
+    assert dial_ends(rig, call.channel) == [(TRUNK, "CONTINUE"), ("PJSIP/op400-01", "ANSWER")]
     assert (record.outcome, record.operator_id) == (Outcome.ANSWERED, "op01")
     op04 = await rig.acd.operator("op04")
     assert op04 is not None
