@@ -96,6 +96,11 @@ class Acd:
         self._prelude = [*self._keys.script_prefixes(), str(CALL_TTL_S)]
 
     @property
+    def redis(self) -> Redis:
+        """The client the scripts run on (for read-only figures, `hotline.queue.stats`)."""
+        return self._redis
+
+    @property
     def keys(self) -> AcdKeys:
         return self._keys
 
