@@ -41,6 +41,7 @@ from hotline.config.types import (
     StrictModel,
     Weekday,
     check_dial,
+    dial_trunk,
     minute_of_day,
     number_to_str,
     unique,
@@ -52,6 +53,9 @@ from hotline.config.types import (
 QUEUE_PRIORITY_MAX = 99
 #: A queue's average handling time when its file gives none (`QueueConfig.aht_s`), seconds.
 DEFAULT_AHT_S = 180
+#: `QueueConfig.reoffer_same_operator_after_s`: its default and its bound, seconds.
+DEFAULT_REOFFER_AFTER_S = 60
+MAX_REOFFER_AFTER_S = 3600
 
 
 class QueueConfig(StrictModel):
@@ -71,6 +75,13 @@ class QueueConfig(StrictModel):
     max_waiting: int | None = Field(default=None, ge=0, le=MAX_WAITING_CALLERS)
     # Checked in order on entry and at every hold announcement (hotline.config.overflow).
     overflow: list[OverflowRule] = Field(default_factory=list)
+    # After an operator let a caller of this queue ring out or did not take the call (a
+    # remote operator who did not press 1), that operator is not offered that caller again
+    # for this long, seconds: the caller waits on hold (music, announcements) meanwhile, and
+    # any other free operator may take the call at once. 0: at once.
+    reoffer_same_operator_after_s: int = Field(
+        default=DEFAULT_REOFFER_AFTER_S, ge=0, le=MAX_REOFFER_AFTER_S
+    )
 
 
 class OperatorConfig(StrictModel):
@@ -86,8 +97,9 @@ class OperatorConfig(StrictModel):
     )
     # Speaks both languages well (for later routing rules; not used yet).
     bilingual: bool = False
-    # Works from outside the centre: like a `dial` through the trunk, the operator must press 1
-    # to take each call (hotline.controller.confirm), so that a voicemail takes no caller.
+    # Works from outside the centre (a mobile whose voicemail may answer): the operator must
+    # press 1 to take each call (hotline.controller.confirm). An operator whose `dial` goes
+    # through one of the hotline's `remote_trunks` is remote without it.
     remote: bool = False
     # The PIN the operator types after a feature code on their phone (*11 log in, *12 log
     # out, *13 pause, *14 ready); null: feature codes are refused for this operator.
@@ -180,6 +192,11 @@ class HotlineConfig(StrictModel):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     # How call-backs are placed (the caller's number as a dial string, retries).
     callbacks: CallbacksConfig = Field(default_factory=CallbacksConfig)
+    # PJSIP endpoints that reach phones outside the centre (the trunk to the mobile network):
+    # an operator whose `dial` goes through one (`PJSIP/+77051110004@trunk`) is remote, as
+    # with `remote: true`. Any other dial string, `@` or not (`PJSIP/op01@pbx2`,
+    # `Local/op01@operators`), is a desk phone unless marked `remote`.
+    remote_trunks: list[Id] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -194,6 +211,11 @@ class HotlineConfig(StrictModel):
     @classmethod
     def _unique_languages(cls, value: list[str]) -> list[str]:
         return unique(value, "language")
+
+    @field_validator("remote_trunks")
+    @classmethod
+    def _unique_trunks(cls, value: list[str]) -> list[str]:
+        return unique(value, "trunk")
 
     @field_validator("hours")
     @classmethod
@@ -267,6 +289,11 @@ class HotlineConfig(StrictModel):
             if operator.id == operator_id:
                 return operator
         raise KeyError(f"hotline {self.id}: no operator {operator_id!r}")
+
+    def operator_is_remote(self, operator: OperatorConfig) -> bool:
+        """Whether the operator must press 1 to take a call: marked `remote`, or reached
+        through one of `remote_trunks`."""
+        return operator.remote or dial_trunk(operator.dial) in self.remote_trunks
 
     def has_operator(self, operator_id: str) -> bool:
         return any(operator.id == operator_id for operator in self.operators)

@@ -60,6 +60,26 @@ def check_dial(value: str) -> str:
     return value
 
 
+def dial_trunk(dial: str) -> str | None:
+    """The PJSIP endpoint a dial string goes out through when it names a user there
+    (`PJSIP/<user>@<endpoint>` or `PJSIP/<endpoint>/<sip uri>`), else None: another
+    technology, or a plain endpoint (`PJSIP/op400-01`).
+
+    >>> dial_trunk("PJSIP/+77051110004@trunk"), dial_trunk("PJSIP/trunk/sip:+7705@isp")
+    ('trunk', 'trunk')
+    >>> dial_trunk("PJSIP/op400-01"), dial_trunk("Local/op01@operators")
+    (None, None)
+    """
+    tech, _, resource = dial.partition("/")
+    if tech.upper() != "PJSIP":
+        return None
+    head, slash, _ = resource.partition("/")
+    if slash:
+        return head.rpartition("@")[2] or None
+    user, at, endpoint = head.rpartition("@")
+    return endpoint if at and user and endpoint else None
+
+
 def check_start_time(value: str) -> str:
     if not HHMM_RE.match(value):
         raise ValueError(f"{value!r} is not a time HH:MM (00:00 to 23:59)")

@@ -31,7 +31,7 @@ from hotline.ivr.hold_announcement import hold_announcement
 from hotline.ivr.speech import Language
 from hotline.queue import Acd
 from hotline.queue.estimate import WaitRange, estimate_wait
-from hotline.queue.stats import queue_staffing
+from hotline.queue.figures import QueueFigures
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +45,24 @@ class WaitAnnouncer:
         self._clock = clock
 
     async def announce(
-        self, session: AgiSession, hotline: HotlineConfig, call: TrackedCall, *, entry: bool
+        self,
+        session: AgiSession,
+        hotline: HotlineConfig,
+        call: TrackedCall,
+        *,
+        entry: bool,
+        figures: QueueFigures | None = None,
     ) -> None:
-        """Tell `call` where it is and how long it may wait; `entry`: just enqueued."""
+        """Tell `call` where it is and how long it may wait; `entry`: just enqueued.
+        `figures`: the visit's reads of the call's place and the queue's staffing, shared
+        with the overflow rules (None: read here)."""
         queue_id = call.queue_id
         if session.dead or queue_id is None:
             return
+        if figures is None:
+            figures = QueueFigures(self._acds[hotline.id], call.call_id)
         try:
-            prompts = await self._prompts(hotline, call, queue_id, entry)
+            prompts = await self._prompts(hotline, call, queue_id, entry, figures)
         except AgiHangup:
             raise
         except Exception as exc:
@@ -70,15 +80,17 @@ class WaitAnnouncer:
             log.warning("call %s: wait announcement cut short: %s", call.call_id, exc)
 
     async def _prompts(
-        self, hotline: HotlineConfig, call: TrackedCall, queue_id: str, entry: bool
+        self,
+        hotline: HotlineConfig,
+        call: TrackedCall,
+        queue_id: str,
+        entry: bool,
+        figures: QueueFigures,
     ) -> list[str]:
         """The prompt ids to play (none if the call no longer waits); records the first
         numeric prediction on `call`."""
-        acd = self._acds[hotline.id]
-        # Staffing first: an operator taken by this very call between the two reads then
-        # shows as the call no longer waiting, not as one operator fewer available.
-        staffing = await queue_staffing(self._redis, acd.keys, queue_id)
-        position = await acd.position(call.call_id)
+        now = await figures.of(queue_id)
+        staffing, position = now.staffing, now.position
         if position is None:
             return []  # offered to an operator, or over
         ahead = position - 1

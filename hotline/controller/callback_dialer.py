@@ -171,7 +171,7 @@ class CallbackDialer:
             "HOTLINE_RING_S": str(hotline.ring_timeout_s),
             # A mobile's voicemail must not take a call-back either: a remote operator
             # presses 1 before the caller is dialled (FastAGI `callback-confirm`).
-            "HOTLINE_CONFIRM": "1" if confirm_required(operator) else "0",
+            "HOTLINE_CONFIRM": "1" if confirm_required(hotline, operator) else "0",
         }
         self.originates += 1
         try:

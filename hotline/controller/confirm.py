@@ -1,10 +1,11 @@
 """A remote operator takes a call only by pressing 1: the FastAGI `confirm` script.
 
-An operator whose `dial` goes through the trunk (a mobile phone), or who is marked
-`remote`, may have a voicemail that answers: Asterisk then sees an answer and the caller
-would be connected to a mailbox. So the dispatcher sets HOTLINE_CONFIRM=1 for such an
-operator, and [hotline-connect] dials with `U(hotline-confirm^...)`: once the operator's
-phone answers, their channel runs this script while the caller still hears ringing
+An operator whose `dial` goes through one of the hotline's `remote_trunks` (a mobile
+phone), or who is marked `remote`, may have a voicemail that answers: Asterisk then sees
+an answer and the caller would be connected to a mailbox. So the dispatcher sets
+HOTLINE_CONFIRM=1 for such an operator, and [hotline-connect] dials with
+`U(hotline-confirm^...)`: once the operator's phone answers, their channel runs this
+script while the caller still hears ringing
 (`AGI(.../confirm,<hotline>,<call id>,<caller's channel>)`). The operator hears the
 caller's language and "press 1 to take the call" (in Kazakh and Russian), twice at most.
 
@@ -30,7 +31,7 @@ from typing import Protocol
 from hotline.agi.errors import AgiError
 from hotline.agi.session import AgiSession
 from hotline.agi.sounds import BARGE_IN_DIGITS, prompt_file
-from hotline.config import OperatorConfig
+from hotline.config import HotlineConfig, OperatorConfig
 from hotline.controller.tracker import CallTracker
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,11 @@ RESULT_VARIABLE = "HOTLINE_CONFIRM_RESULT"
 TAKEN = "taken"
 
 
-def confirm_required(operator: OperatorConfig) -> bool:
-    """Whether the operator must press 1 to take a call: a phone reached through the trunk
-    (`PJSIP/+77051110004@trunk`), or one marked `remote`."""
-    return operator.remote or "@" in operator.dial
+def confirm_required(hotline: HotlineConfig, operator: OperatorConfig) -> bool:
+    """Whether the operator must press 1 to take a call: marked `remote`, or reached through
+    one of the hotline's `remote_trunks` (`PJSIP/+77051110004@trunk`). An `@` alone says
+    nothing (`PJSIP/op01@pbx2`, `Local/op01@operators` are desk phones)."""
+    return hotline.operator_is_remote(operator)
 
 
 class ConfirmDesk(Protocol):

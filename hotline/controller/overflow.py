@@ -37,8 +37,8 @@ from hotline.config.overflow import OverflowRule, bilingual_queue
 from hotline.controller.tracker import CallTracker, TrackedCall
 from hotline.metrics import HotlineMetrics
 from hotline.queue import Acd
+from hotline.queue.figures import QueueFigures
 from hotline.queue.overflow import QueueSituation, first_overflow
-from hotline.queue.stats import queue_staffing
 from hotline.records import Outcome
 from hotline.shifts import is_open
 
@@ -78,13 +78,18 @@ class OverflowRules:
         hotline: HotlineConfig,
         call: TrackedCall,
         register_callback: RegisterCallback,
+        figures: QueueFigures | None = None,
     ) -> bool:
         """Apply the first rule that holds; True when the caller has left the queue (the
         session's HOTLINE_NEXT says where to), False when they wait on. `register_callback`
-        turns the waiting call into a call-back request at its place (True if it did)."""
-        if await self._closing_due(hotline, call):
+        turns the waiting call into a call-back request at its place (True if it did).
+        `figures`: the visit's reads of the call's place and the queue's staffing, shared
+        with the wait announcement (None: read here)."""
+        if figures is None:
+            figures = QueueFigures(self._acds[hotline.id], call.call_id)
+        if await self._closing_due(hotline, call, figures):
             return await self._closing(session, hotline, call, register_callback)
-        found = await self._due_rule(hotline, call)
+        found = await self._due_rule(hotline, call, figures)
         if found is None:
             return False
         index, rule = found
@@ -101,15 +106,19 @@ class OverflowRules:
         await self._message(session, hotline, call, rule.prompt, rule.then)
         return True
 
-    async def _closing_due(self, hotline: HotlineConfig, call: TrackedCall) -> bool:
+    async def _closing_due(
+        self, hotline: HotlineConfig, call: TrackedCall, figures: QueueFigures
+    ) -> bool:
         """The hotline has closed since this caller joined the queue, and its closing
         action has not been applied to them yet."""
         if hotline.closing.action == "serve" or CLOSING in call.overflow_done:
             return False
-        if call.enqueued_at is None or is_open(hotline, self._clock.now()):
+        if call.enqueued_at is None or call.queue_id is None:
+            return False
+        if is_open(hotline, self._clock.now()):
             return False
         try:
-            return await self._acds[hotline.id].position(call.call_id) is not None
+            return (await figures.of(call.queue_id)).position is not None
         except Exception as exc:
             log.warning("call %s: closing action not checked: %s", call.call_id, exc)
             return False
@@ -131,16 +140,17 @@ class OverflowRules:
         return True
 
     async def _due_rule(
-        self, hotline: HotlineConfig, call: TrackedCall
+        self, hotline: HotlineConfig, call: TrackedCall, figures: QueueFigures
     ) -> tuple[int, OverflowRule] | None:
         queue = next((q for q in hotline.queues if q.id == call.queue_id), None)
         if queue is None or not queue.overflow or call.enqueued_at is None:
             return None
         acd = self._acds[hotline.id]
         try:
-            if await acd.position(call.call_id) is None:
+            now = await figures.of(queue.id)
+            if now.position is None:
                 return None  # offered to an operator meanwhile, or over
-            staffing = await queue_staffing(self._redis, acd.keys, queue.id)
+            staffing = now.staffing
             waiting = await acd.waiting_count(queue.id)
         except Exception as exc:
             log.warning("call %s: overflow rules not checked: %s", call.call_id, exc)

@@ -96,6 +96,11 @@ class Acd:
         self._prelude = [*self._keys.script_prefixes(), str(CALL_TTL_S)]
 
     @property
+    def redis(self) -> Redis:
+        """The client the scripts run on (for read-only figures, `hotline.queue.stats`)."""
+        return self._redis
+
+    @property
     def keys(self) -> AcdKeys:
         return self._keys
 
@@ -353,17 +358,28 @@ class Acd:
         return bool(await self._run(self._scripts.restore_talking, *args))
 
     async def ring_no_answer(
-        self, call_id: str, op_id: str, at: float, auto_pause_after: int = 0
+        self,
+        call_id: str,
+        op_id: str,
+        at: float,
+        auto_pause_after: int = 0,
+        reoffer_after_s: float = 0.0,
     ) -> str | None:
         """The operator did not pick up: the call waits again at its original place.
 
         The operator's `auto_pause_after`-th miss in a row (0: never) pauses them with reason
         NO_ANSWER_PAUSE instead of making them available: a phone nobody answers should not
-        keep drawing callers. Returns the call's state after the event, None if unknown.
+        keep drawing callers. With `reoffer_after_s` > 0 this operator is not offered this
+        call again for that long (others may take it at once), so that the caller waits on
+        hold rather than ringing the same phone again at once. Returns the call's state
+        after the event, None if unknown.
         """
         if auto_pause_after < 0:
             raise InvalidAcdRequestError(f"auto_pause_after must be >= 0: {auto_pause_after}")
-        args = (call_id, op_id, _time(at), str(auto_pause_after))
+        if not (math.isfinite(reoffer_after_s) and reoffer_after_s >= 0):
+            raise InvalidAcdRequestError(f"reoffer_after_s must be >= 0: {reoffer_after_s!r}")
+        reoffer_after = _time(at + reoffer_after_s) if reoffer_after_s > 0 else ""
+        args = (call_id, op_id, _time(at), str(auto_pause_after), reoffer_after)
         return _opt_text(await self._run(self._scripts.ring_no_answer, *args))
 
     async def complete(
@@ -467,6 +483,12 @@ class Acd:
         """When the earliest wrap-up runs out (epoch seconds), None if nobody wraps up: the
         dispatcher wakes then, so the operator gets the next caller without waiting a tick."""
         head = await self._redis.zrange(self._keys.wrap_up, 0, 0, withscores=True)
+        return float(head[0][1]) if head else None
+
+    async def next_reoffer_at(self) -> float | None:
+        """When the earliest "not this operator again yet" of a call runs out (epoch
+        seconds), None if there is none: the dispatcher wakes then to offer it again."""
+        head = await self._redis.zrange(self._keys.reoffer, 0, 0, withscores=True)
         return float(head[0][1]) if head else None
 
     async def waiting_count(self, queue_id: str | None = None) -> int:

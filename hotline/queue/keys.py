@@ -86,6 +86,13 @@ class AcdKeys:
         return self.prefix + "wrap-up"
 
     @property
+    def reoffer(self) -> str:
+        """ZSET: `<call id>|<operator id>` for each operator who let a waiting call ring out
+        or did not take it, scored by when that operator may be offered that call again;
+        `assign` drops the entries that ran out first (see `lua/ring_no_answer.lua`)."""
+        return self.prefix + "reoffer"
+
+    @property
     def mode(self) -> str:
         """STRING: the hotline's mode, `normal` or `emergency` (absent: normal). Read once per
         call by the IVR driver; set with `hotline mode` (see `hotline.queue.mode`)."""
@@ -181,7 +188,7 @@ class AcdKeys:
         return self.prefix + "dispositions"
 
     def script_keys(self) -> list[str]:
-        """KEYS[1..6] of every ACD script (see `lua/lib.lua`)."""
+        """KEYS[1..7] of every ACD script (see `lua/lib.lua`)."""
         return [
             self.waiting,
             self.available,
@@ -189,6 +196,7 @@ class AcdKeys:
             self.queues,
             self.wrap_up,
             self.dispositions,
+            self.reoffer,
         ]
 
     def script_prefixes(self) -> list[str]:

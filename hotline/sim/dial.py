@@ -4,6 +4,11 @@ Event order follows ami/20 and ami/19 (Local channels there; here the operator l
 single PJSIP channel): DialBegin, Newstate Ringing, DialState RINGING, then on answer
 Newstate Up, DIALSTATUS VarSets, DialEnd ANSWER, BridgeCreate, BridgeEnter x2, BRIDGEPEER.
 
+The b(context^exten^priority(arg^...)) option follows app_dial.c too: once the outbound
+channel exists, with its connected line copied from the caller's caller ID (what the
+called phone will show), the routine runs on that new channel, before it is called and
+before DialBegin; the caller waits meanwhile (autoservice).
+
 The U(context^arg^...) option follows app_dial.c (dial_exec_full): on answer DIALSTATUS is
 set to ANSWER first, then the called channel runs `context`,s,1 as a Gosub while the
 caller waits, and the DialEnd of the answered leg is published only afterwards. If the
@@ -114,6 +119,9 @@ async def run_dial(pbx: SimPBX, caller: SimChannel, data: str) -> None:
         connected=(caller.cid_num, caller.cid_name),
     )
     leg.application, leg.app_data = "AppDial", "(Outgoing Line)"
+    _, arguments = parse_options(options)
+    if "b" in arguments:
+        await _predial_callee(pbx, leg, arguments["b"])
     pbx.emit(dial_event("DialBegin", caller, leg, ("DialString", resource)))
     if operator.busy or pbx.operator_in_use(dialstring):
         pbx.emit(dial_event("DialEnd", caller, leg, ("DialStatus", "BUSY")))
@@ -190,6 +198,30 @@ async def _ring_and_talk(
         # without g, Dial returns -1 when the called party hangs up: the caller is gone too
         caller.request_hangup(16, "operator")
         raise ChannelInterruptedError
+
+
+def parse_gosub_location(argument: str) -> tuple[str, str, int, list[str]]:
+    """A b() location `context^exten^priority(arg^...)` (app_dial's `^` for `,`).
+
+    >>> parse_gosub_location("hotline-operator-label^s^1(RU 400-100)")
+    ('hotline-operator-label', 's', 1, ['RU 400-100'])
+    """
+    location, paren, rest = argument.partition("(")
+    args = rest.rsplit(")", 1)[0].split("^") if paren else []
+    parts = location.split("^")
+    if len(parts) != 3 or not parts[2].strip().isdigit():
+        raise ValueError(f"b({argument}): the simulator wants context^exten^priority")
+    return parts[0].strip(), parts[1].strip(), int(parts[2]), args
+
+
+async def _predial_callee(pbx: SimPBX, leg: SimChannel, argument: str) -> None:
+    """b(): the pre-dial routine on the new outbound channel, before it is called."""
+    from hotline.sim.runner import run_subroutine  # the runner imports the apps, and us
+
+    context, exten, priority, args = parse_gosub_location(argument)
+    saved = leg.application, leg.app_data
+    await run_subroutine(pbx, leg, context, args, exten, priority)
+    leg.application, leg.app_data = saved
 
 
 async def _callee_subroutine(

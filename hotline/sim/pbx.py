@@ -113,6 +113,8 @@ class SimPBX:
             "CALLERID(num)": channel.cid_num,
             "CALLERID(name)": channel.cid_name,
             "CALLERID(all)": _callerid_all(channel.cid_name, channel.cid_num),
+            "CONNECTEDLINE(num)": channel.connected_num,
+            "CONNECTEDLINE(name)": channel.connected_name,
         }
         # pbx_retrieve_variable: builtins first, then the channel's, then globals
         if name in builtins:
@@ -140,6 +142,16 @@ class SimPBX:
                     ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)"),
                 )
             )
+            return
+        connected = _connected_line_field(name)
+        if connected is not None:
+            # func_callerid.c: with the `i` option the channel's connected line changes
+            # without an update sent to the other side (a channel not called yet has none)
+            if connected == "num":
+                channel.connected_num = value
+            else:
+                channel.connected_name = value
+            self.emit(channel_event("NewConnectedLine", CALL, channel))
             return
         shared = _shared_name(name)
         if shared is not None:
@@ -468,6 +480,15 @@ def _shared_name(name: str) -> tuple[str, str] | None:
         return None
     variable, _, target = name[len("SHARED(") : -1].partition(",")
     return variable.strip(), target.strip()
+
+
+def _connected_line_field(name: str) -> str | None:
+    """`CONNECTEDLINE(name)`, `CONNECTEDLINE(num)`, with or without `,i`: "name" or "num"."""
+    if not (name.upper().startswith("CONNECTEDLINE(") and name.endswith(")")):
+        return None
+    field, _, _ = name[len("CONNECTEDLINE(") : -1].partition(",")
+    field = field.strip().lower()
+    return field if field in ("name", "num") else None
 
 
 def _callerid_all(name: str, num: str) -> str:

@@ -172,9 +172,17 @@ async def _run_steps(pbx: SimPBX, channel: SimChannel) -> None:
         channel.request_hangup(0, "system")
 
 
-async def run_subroutine(pbx: SimPBX, channel: SimChannel, context: str, args: list[str]) -> bool:
-    """app_stack.c's gosub_run for Dial's U(): run `context`,s,1 on `channel` with the
-    arguments as LOCAL ARG1..ARGn (and ARGC) until Return(), which sets GOSUB_RETVAL.
+async def run_subroutine(
+    pbx: SimPBX,
+    channel: SimChannel,
+    context: str,
+    args: list[str],
+    exten: str = "s",
+    priority: int = 1,
+) -> bool:
+    """app_stack.c's gosub_run for Dial's U() and b(): run `context`,`exten`,`priority` on
+    `channel` with the arguments as LOCAL ARG1..ARGn (and ARGC) until Return(), which sets
+    GOSUB_RETVAL.
 
     True when the routine returned. A hangup, an unknown step or a failing application
     ends it early: an abnormal exit (Asterisk logs it, pops the frames and sets
@@ -187,7 +195,7 @@ async def run_subroutine(pbx: SimPBX, channel: SimChannel, context: str, args: l
     for name, value in local:
         channel.variables[name] = value
         pbx.emit(varset(channel, f"LOCAL({name})", value))
-    channel.context, channel.exten, channel.priority = context, "s", 1
+    channel.context, channel.exten, channel.priority = context, exten, priority
     returned: str | None = None
     try:
         returned = await _subroutine_steps(pbx, channel)
@@ -197,9 +205,11 @@ async def run_subroutine(pbx: SimPBX, channel: SimChannel, context: str, args: l
             channel.variables.pop(name, None)
     if returned is None:
         log.info(
-            "%s Abnormal 'Gosub(%s,s,1)' exit.  Popping routine return locations.",
+            "%s Abnormal 'Gosub(%s,%s,%d)' exit.  Popping routine return locations.",
             channel.name,
             context,
+            exten,
+            priority,
         )
         pbx.set_channel_var(channel, "GOSUB_RETVAL", "")
         return False

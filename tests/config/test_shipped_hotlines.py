@@ -49,6 +49,10 @@ def test_the_field_notes_are_reflected() -> None:
     assert egov.hours == "09:00-21:00"
     remote = [op for op in egov.operators if op.dial.endswith("@trunk")]
     assert len(remote) * 2 == len(egov.operators)  # half work from home on mobiles
+    # ...and those press 1 to take a call (remote_trunks), the others do not
+    assert [op.id for op in egov.operators if egov.operator_is_remote(op)] == [
+        op.id for op in remote
+    ]
     assert {q.topic for q in egov.queues} == {
         "egov-portal",
         "digital-signature",
@@ -71,6 +75,14 @@ def test_the_field_notes_are_reflected() -> None:
     assert {q.topic for q in hq.queues} == {"social-payments", "checkpoints", "other"}
     digits, weights = hq.menu_choice_weights()
     assert dict(zip(digits, weights, strict=True)) == {"1": 86, "2": 6.8, "0": 7.2}
+
+
+def test_every_mobile_of_a_shipped_hotline_presses_1_and_no_desk_phone_does(
+    shipped: HotlineConfig,
+) -> None:
+    for operator in shipped.operators:
+        on_mobile = operator.dial.endswith("@trunk")
+        assert shipped.operator_is_remote(operator) == on_mobile, operator.id
 
 
 def test_400_100_social_payments_go_to_the_recipients_list_check() -> None:

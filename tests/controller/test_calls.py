@@ -128,7 +128,7 @@ async def test_the_routing_settings_reach_the_acd(make_rig: RigFactory) -> None:
 
 def fail_on_topic(rig: Rig, monkeypatch: pytest.MonkeyPatch, topic: str) -> None:
     """Make the menu branch that enqueues for `topic` raise, as a bug in it would."""
-    scripts = rig.controller.scripts
+    scripts = rig.controller.scripts.menu
     perform = scripts._perform
 
     async def broken(session: Any, hotline: Any, call: Any, action: Action) -> Event | None:

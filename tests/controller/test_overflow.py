@@ -194,9 +194,10 @@ async def test_cross_language_overflow_reaches_only_a_bilingual_operator(
     assert record.queue_id == "bilingual:social-payments"
     assert record.language == "ru"
     assert record.wait_s >= 30.0
-    # Before answering, op03's phone showed the caller's language.
+    # Before answering, op03's phone showed the caller's language (its leg's connected
+    # line); the caller's own name (none here) was left alone.
     [dial] = rig.events.matching("DialBegin", Channel=call.channel)
-    assert dial["CallerIDName"] == "RU 400-100"
+    assert (dial["DestConnectedLineName"], dial["CallerIDName"]) == ("RU 400-100", "<unknown>")
 
 
 async def test_a_maximum_wait_hands_the_caller_to_the_duty_group(make_rig: RigFactory) -> None:

@@ -11,7 +11,7 @@ from hotline.controller.confirm import confirm_required
 from hotline.records import Outcome
 from hotline.sim import SimCaller, SimOperator
 
-from .conftest import Rig, RigFactory, hotline_400_100, streamed, talks
+from .conftest import AT_10, Rig, RigFactory, hotline_400_100, streamed, talks
 
 # 2 Russian, then 1 social payments: queue social-payments-ru.
 RU_SOCIAL = ["2", "1"]
@@ -35,8 +35,40 @@ def legs(rig: Rig, channel: str) -> list[str]:
 def test_who_must_press_1() -> None:
     hotline = hotline_400_100()
     desk, mobile = hotline.operator("op01"), hotline.operator("op04")
-    assert (confirm_required(desk), confirm_required(mobile)) == (False, True)
-    assert confirm_required(desk.model_copy(update={"remote": True}))
+    assert hotline.remote_trunks == ["trunk"]
+    assert (confirm_required(hotline, desk), confirm_required(hotline, mobile)) == (False, True)
+    assert confirm_required(hotline, desk.model_copy(update={"remote": True}))
+
+
+@pytest.mark.parametrize(
+    "dial",
+    [
+        "PJSIP/op01@pbx2",  # a desk phone behind another PBX
+        "Local/op01@operators",  # a Local channel into an operators' context
+        "Local/+77051110004@trunk",  # not PJSIP: the context is no trunk
+        "PJSIP/trunk",  # the trunk endpoint itself, no user
+    ],
+)
+def test_an_at_sign_alone_makes_nobody_remote(dial: str) -> None:
+    hotline = hotline_400_100()
+    desk = hotline.operator("op01").model_copy(update={"dial": dial})
+    assert not confirm_required(hotline, desk)
+    assert confirm_required(hotline, desk.model_copy(update={"remote": True}))
+
+
+@pytest.mark.parametrize(
+    ("dial", "trunks", "remote"),
+    [
+        ("PJSIP/+77051110004@trunk", [], False),  # no trunk configured: explicit only
+        ("PJSIP/+77051110004@mobile-gw", ["trunk", "mobile-gw"], True),
+        ("PJSIP/mobile-gw/sip:+77051110004@isp.kz", ["mobile-gw"], True),
+        ("PJSIP/op01@pbx2", ["trunk"], False),
+    ],
+)
+def test_remote_follows_from_a_configured_trunk(dial: str, trunks: list[str], remote: bool) -> None:
+    hotline = hotline_400_100(remote_trunks=trunks)
+    operator = hotline.operator("op04").model_copy(update={"dial": dial})
+    assert confirm_required(hotline, operator) is remote
 
 
 async def pause_until_offered(rig: Rig, desk: str) -> None:
@@ -149,6 +181,32 @@ async def test_a_desk_operator_is_connected_without_the_prompt(make_rig: RigFact
     assert (record.outcome, record.operator_id) == (Outcome.ANSWERED, "op01")
 
 
+async def test_a_desk_phone_behind_another_pbx_is_connected_without_the_prompt(
+    make_rig: RigFactory,
+) -> None:
+    """`PJSIP/op01@pbx2` has an `@` but is no trunk of `remote_trunks`: no "press 1"."""
+    config = hotline_400_100()
+    operators = [
+        op.model_copy(update={"dial": "PJSIP/op01@pbx2"}) if op.id == "op01" else op
+        for op in config.operators
+    ]
+    rig = await make_rig(
+        hotline=config.model_copy(update={"operators": operators}),
+        present={"op01"},
+        operators={"op01": SimOperator(ring_s=1.0, talk_s=talks(5.0))},
+        start=AT_10.timestamp(),  # Friday 10:00 in Almaty
+    )
+    call = await rig.call(SimCaller(digits=RU_SOCIAL, think_s=0.5, patience_s=PATIENT))
+    await rig.within(call.ended)
+    (record,) = await rig.settle()
+
+    confirm = rig.events.matching("VarSet", Channel=call.channel, Variable="HOTLINE_CONFIRM")
+    assert [e["Value"] for e in confirm] == ["0"]
+    assert not [e for e in rig.events.events if e.get("Context") == "hotline-confirm"]
+    assert dial_ends(rig, call.channel) == [("PJSIP/pbx2", "ANSWER")]
+    assert (record.outcome, record.operator_id) == (Outcome.ANSWERED, "op01")
+
+
 @pytest.mark.parametrize("reports", [True, False], ids=["reported", "never-reported"])
 async def test_a_remote_operator_gone_during_the_prompt_is_a_miss_and_the_caller_waits_on(
     make_rig: RigFactory, monkeypatch: pytest.MonkeyPatch, reports: bool
@@ -176,9 +234,9 @@ async def test_a_remote_operator_gone_during_the_prompt_is_a_miss_and_the_caller
     await rig.within(call.ended)
     (record,) = await rig.settle()
 
-    # No GOSUB_RESULT (the routine ended with the operator's hangup): DialEnd says ANSWER,
-    # yet the call was not taken.
-    assert dial_ends(rig, call.channel) == [(TRUNK, "ANSWER"), ("PJSIP/op400-01", "ANSWER")]
+    # The routine ended with the operator's hangup, before Return: the GOSUB_RESULT=CONTINUE
+    # [hotline-confirm] sets first ends the Dial as "not taken".
+    assert dial_ends(rig, call.channel) == [(TRUNK, "CONTINUE"), ("PJSIP/op400-01", "ANSWER")]
     assert (record.outcome, record.operator_id) == (Outcome.ANSWERED, "op01")
     op04 = await rig.acd.operator("op04")
     assert op04 is not None

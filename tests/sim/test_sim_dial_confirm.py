@@ -256,10 +256,15 @@ async def test_an_operator_gone_during_the_prompt_sends_the_caller_back_to_hold(
     agi_server.handlers["ivr"] = _ivr_to_hold()
     agi_server.handlers["confirm"] = _confirm(None, [])
     channel = await _on_hold_then_connect(pbx, events)
-    # no result from the routine: DialEnd says ANSWER, yet nobody took the call
+    # The routine ended at the hangup, inside the AGI, before Return: the CONTINUE it set
+    # first ends the Dial as "not taken" (DialEnd CONTINUE), no bridge with a dead channel
     dial_end = dict(await events.wait_for("DialEnd", Channel=channel))
-    assert dial_end["DialStatus"] == "ANSWER"
+    assert dial_end["DialStatus"] == "CONTINUE"
     await events.wait_until(lambda: _holds(events, channel) == 2)
     assert not events.matching("BridgeEnter")
+    leg = dial_end["DestChannel"]
+    # no priority of [hotline-confirm] ran after the AGI on the hung-up channel
+    steps = events.matching("Newexten", Channel=leg, Context="hotline-confirm")
+    assert [dict(e)["Application"] for e in steps] == ["Set", "Set", "AGI"]
     statuses: list[Headers] = events.matching("VarSet", Channel=channel, Variable="DIALSTATUS")
     assert dict(statuses[-1])["Value"] == "ANSWER"

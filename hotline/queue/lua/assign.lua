@@ -20,6 +20,10 @@
 -- answer) is skipped, keeping its place; many of them at a queue's head count against the
 -- same scan limit.
 --
+-- An operator who let a call ring out (or did not take it) is not eligible for that call
+-- until its K_REOFFER entry runs out (ring_no_answer.lua); entries that ran out are dropped
+-- first. Such a call may still go to another operator, and the operator to another call.
+--
 -- The operator among the eligible ones, by `strategy`:
 --   longest_idle: lowest idle_since_s (ties: operator id);
 --   fewest_calls: lowest calls_taken, ties longest idle;
@@ -36,8 +40,15 @@ if not STRATEGIES[strategy] then
 end
 
 expire_wrap_ups(at)
+redis.call('ZREMRANGEBYSCORE', K_REOFFER, '-inf', at)
 if redis.call('ZCARD', K_AVAILABLE) == 0 then
   return false
+end
+local any_barred = redis.call('ZCARD', K_REOFFER) > 0
+
+-- Whether `op_id` must not be offered `call_id` yet.
+local function barred(call_id, op_id)
+  return any_barred and redis.call('ZSCORE', K_REOFFER, reoffer_member(call_id, op_id)) ~= false
 end
 
 local levels_of = {}
@@ -83,7 +94,17 @@ for _, q in ipairs(redis.call('SMEMBERS', K_QUEUES)) do
         end
       end
       local allowed = max_level(now - tonumber(c[2]))
-      if due and lowest[topic] <= allowed then
+      local takeable = due and lowest[topic] <= allowed
+      if takeable and any_barred then
+        takeable = false
+        for _, op_id in ipairs(ops) do
+          if level(op_id, topic) <= allowed and not barred(call_id, op_id) then
+            takeable = true
+            break
+          end
+        end
+      end
+      if takeable then
         best = {call_id, score, q, topic, allowed}
         break
       end
@@ -97,7 +118,7 @@ local call_id, queue_id, topic, allowed = best[1], best[3], best[4], best[5]
 
 local eligible = {} -- in idle order (longest idle first)
 for _, op_id in ipairs(redis.call('ZRANGE', P_QAVAIL .. queue_id, 0, -1)) do
-  if level(op_id, topic) <= allowed then
+  if level(op_id, topic) <= allowed and not barred(call_id, op_id) then
     eligible[#eligible + 1] = op_id
   end
 end

@@ -1,5 +1,6 @@
 -- Shared prelude of every ACD script (scripts.py prepends it to each one).
--- KEYS[1..6]: waiting, available, operators, queues, wrap-up, dispositions (see keys.py).
+-- KEYS[1..7]: waiting, available, operators, queues, wrap-up, dispositions, reoffer (see
+-- keys.py).
 -- ARGV[1..5]: key prefixes of calls, operators, per-queue waiting, per-queue available,
 -- per-queue last operator (round robin).
 -- ARGV[6]: TTL of a finished call hash in seconds. Script arguments start at ARGV[7].
@@ -9,7 +10,7 @@
 -- (ringing, on_call, wrap_up) may carry a pending logout (`logout_pending` = '1') or a
 -- pending pause (`pause_pending` = the reason); both apply when the busy state ends.
 local K_WAITING, K_AVAILABLE, K_OPERATORS, K_QUEUES = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local K_WRAPUP, K_DISPOSITIONS = KEYS[5], KEYS[6]
+local K_WRAPUP, K_DISPOSITIONS, K_REOFFER = KEYS[5], KEYS[6], KEYS[7]
 local P_CALL, P_OP, P_QWAIT, P_QAVAIL, P_QLAST = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local CALL_TTL_S = tonumber(ARGV[6])
 local A = 7
@@ -116,4 +117,9 @@ local function expire_wrap_ups(at)
     mark_disposition_missing(op_id, st[1], st[2])
     release_operator(op_id, st[2])
   end
+end
+
+-- The member of K_REOFFER that keeps `op_id` from being offered `call_id` for a while.
+local function reoffer_member(call_id, op_id)
+  return call_id .. '|' .. op_id
 end
