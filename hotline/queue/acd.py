@@ -97,17 +97,13 @@ class Acd:
 
     @property
     def redis(self) -> Redis:
-        """The client the scripts run on (for read-only figures, `hotline.queue.stats`)."""
+        """The client the scripts run on, for state read or kept beside the queue (the figures of
+        `hotline.queue.stats`, the operator API's PIN counters)."""
         return self._redis
 
     @property
     def keys(self) -> AcdKeys:
         return self._keys
-
-    @property
-    def redis(self) -> Redis:
-        """The client (for state kept beside the queue: the operator API's PIN counters)."""
-        return self._redis
 
     async def mode(self) -> str:
         """The hotline's mode, `normal` or `emergency` (one GET; see `hotline.queue.mode`)."""
