@@ -53,8 +53,12 @@ class LeaseKeeper:
 
     @property
     def ttl_ms(self) -> int:
-        """The lease's expiry in real milliseconds (Redis' clock, not the injected one)."""
-        return math.ceil(self._ttl_s * 1000 / self._clock.speed)
+        """The lease's expiry in real milliseconds (Redis' clock, not the injected one).
+
+        A deadline, not the simulated pace: at speed 300 a 15 s lease would be 50 real ms,
+        which one scheduling hiccup of a loaded machine outlasts, and a live controller would
+        look dead; so it gets the clock's real-time floor (`Clock.deadline_real_s`)."""
+        return math.ceil(self._clock.deadline_real_s(self._ttl_s) * 1000)
 
     async def renew(self) -> bool:
         """Renew the lease now; False if it had lapsed (or is taken for the first time)."""

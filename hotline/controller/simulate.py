@@ -198,7 +198,9 @@ async def run_simulation(
         )
         await asyncio.gather(*(c.ended for c in calls))
         await clock.deadline(controller.tracker.wait_idle(), _RECORD_GRACE_S)
-        await _callbacks_settled(controller, hotline, clock)
+        if present:
+            await _callbacks_settled(controller, hotline, clock)
+        # else nobody can place a call-back: those requested wait for the next shift
         stored = await asyncio.to_thread(controller.store.fetch_all)
         ours = [r for r in stored if r.call_id in controller.call_ids]
         tried = await asyncio.to_thread(controller.store.fetch_attempts)
