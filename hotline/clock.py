@@ -51,11 +51,6 @@ class Clock(Protocol):
         before a real-time floor: for bounds on what should just happen (a reply)."""
         ...
 
-    def deadline_real_s(self, timeout_s: float) -> float:
-        """The real seconds a `deadline` of `timeout_s` clock seconds lasts (for a bound
-        kept elsewhere, e.g. a key's expiry in Redis)."""
-        ...
-
 
 # Real seconds a deadline lasts at least (see the module docstring).
 DEADLINE_FLOOR_S = 2.0

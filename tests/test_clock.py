@@ -6,13 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
 
 import pytest
 
 from hotline.clock import DEADLINE_FLOOR_S, ScaledClock, at_epoch_s, parse_datetime
-from hotline.controller.ownership import LeaseKeeper
-from hotline.queue.leases import Leases
 from hotline.sim.classic_agi import TIME_OFFSET_ENV, child_environment
 
 
@@ -43,15 +40,6 @@ async def test_the_simulated_pace_gets_no_floor() -> None:
     # 10 simulated seconds at speed 1000: 10 real ms, not the 2 s floor of a deadline.
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(clock.wait_for(never.wait(), 10.0), DEADLINE_FLOOR_S / 2)
-
-
-def test_the_lease_ttl_is_a_deadline() -> None:
-    async def after(lapsed: bool) -> None:
-        return None
-
-    leases = Leases(cast(Any, None), [])  # never used: ttl_ms is arithmetic
-    keeper = LeaseKeeper(leases, "c1", ScaledClock(300.0), after, 15.0, 5.0)
-    assert keeper.ttl_ms == DEADLINE_FLOOR_S * 1000  # was 50 ms: a live controller looked dead
 
 
 def test_the_classic_script_gets_the_simulated_time_of_day() -> None:

@@ -38,6 +38,3 @@ class FakeClock:
 
     async def deadline(self, awaitable: Awaitable[T], timeout_s: float) -> T:
         return await asyncio.wait_for(awaitable, min(timeout_s, 1.0))
-
-    def deadline_real_s(self, timeout_s: float) -> float:
-        return timeout_s
