@@ -5,8 +5,9 @@ Asterisk forks this file for every call, so it must reach its first AGI command 
 imports only pyst2 and PyYAML first, reads three fields of the hotline's raw YAML and sends
 the language choice (`GET DATA hotline/<first language>/<language_prompt> <timeout> 1`).
 While that command waits for the caller, a thread loads everything else: the validated
-configuration, the opening hours (`hotline.shifts.is_open`), the emergency mode (Redis) and
-the self-service look-ups (SQL). Then the IVR machine takes over (hotline.agi.classic).
+configuration, the opening hours (`hotline.shifts.is_open`) and the emergency mode (Redis).
+Then the IVR machine takes over (hotline.agi.classic). The self-service look-ups (SQL) are
+built only when the caller starts typing a number (`LazyLookup`).
 
 At the end the script leaves channel variables for the dialplan, which hands the call to
 the controller's FastAGI script `ivr-result` (queueing, call-back, the call record):
@@ -138,7 +139,7 @@ def read_emergency(hotline_id: str) -> bool:
         return False
 
 
-def make_lookup(hotline_id: str) -> Any:
+def build_lookup(hotline_id: str) -> Any:
     """`lookup(action) -> result` through hotline.selfservice; "error" when unavailable."""
 
     def unavailable(action: Any) -> str:
@@ -168,6 +169,34 @@ def make_lookup(hotline_id: str) -> Any:
     return lookup
 
 
+class LazyLookup:
+    """The self-service look-ups, built only for a call that needs them.
+
+    Building them imports SQLAlchemy and the self-service code: about half a second of CPU,
+    twice what the rest of the script costs, for the few calls that look something up. So
+    it starts in a thread when the caller begins to type a number (`prefetch`, while they
+    press its keys) and the look-up waits for it."""
+
+    def __init__(self, hotline_id: str) -> None:
+        self._hotline_id = hotline_id
+        self._built: list[Any] = []
+        self._thread: threading.Thread | None = None
+
+    def prefetch(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._build, daemon=True)
+            self._thread.start()
+
+    def _build(self) -> None:
+        self._built.append(build_lookup(self._hotline_id))
+
+    def __call__(self, action: Any) -> str:
+        self.prefetch()
+        assert self._thread is not None
+        self._thread.join()
+        return str(self._built[0](action))
+
+
 def load(hotline_id: str, loaded: Loaded) -> None:
     try:
         if REPO_ROOT not in sys.path and os.path.isdir(os.path.join(REPO_ROOT, "hotline")):
@@ -179,7 +208,7 @@ def load(hotline_id: str, loaded: Loaded) -> None:
         loaded.open_now = is_open(config, time.time() + TIME_OFFSET_S)
         if config.menu.emergency is not None:
             loaded.emergency = read_emergency(config.id)
-        loaded.lookup = make_lookup(config.id)
+        loaded.lookup = LazyLookup(config.id)
         # imported here, off the caller's time
         importlib.import_module("hotline.agi.classic")
         importlib.import_module("hotline.ivr.machine")
@@ -219,7 +248,15 @@ def run(agi: AGI, hotline_id: str) -> None:
     from hotline.ivr.machine import IvrMachine
 
     machine = IvrMachine(loaded.config, open_now=loaded.open_now, emergency=loaded.emergency)
-    driver = ClassicDriver(agi, loaded.lookup)
+    lookup: LazyLookup = loaded.lookup
+
+    class Driver(ClassicDriver):
+        def send(self, action: Any) -> Reply:
+            if isinstance(action, CollectDigits) and action.max_digits > 1:
+                lookup.prefetch()  # a number being typed: a look-up may follow
+            return super().send(action)
+
+    driver = Driver(agi, lookup)
     action = machine.start()
     if question is not None:
         language, prompt, timeout_s = question

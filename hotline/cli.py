@@ -10,17 +10,23 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hotline.clock import at_epoch_s, parse_datetime
 from hotline.errors import HotlineError
 from hotline.lists import cli as lists_cli
 from hotline.operators import cli as operators_cli
 from hotline.prompts import cli as prompts_cli
 from hotline.requests import cli as requests_cli
+
+if TYPE_CHECKING:
+    from hotline.controller.summary import RunSummary
 
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
@@ -31,6 +37,13 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
         return value
 
     return parse
+
+
+def _datetime(text: str) -> datetime:
+    try:
+        return parse_datetime(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +74,15 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--speed", type=_positive(float), default=60.0, help="time factor")
     sim.add_argument("--data-dir", type=Path, default=Path("var"))
     sim.add_argument("--database-url", default=None, help="default: SQLite in --data-dir")
+    sim.add_argument(
+        "--start",
+        type=_datetime,
+        default=None,
+        metavar="DATETIME",
+        help="where the simulated clock starts, ISO 8601 (e.g. 2026-12-07T10:00: a Monday "
+        "at 10:00, local time of the hotline unless an offset is given; default: now); the "
+        "time of day decides the opening hours and the shift on duty",
+    )
     sim.add_argument("--json", type=Path, default=None, metavar="PATH")
 
     serve = sub.add_parser("serve", help="run the controller against a real Asterisk")
@@ -110,6 +132,7 @@ def _simulate(args: argparse.Namespace) -> int:
         speed=args.speed,
         data_dir=args.data_dir,
         database_url=args.database_url,
+        start=None if args.start is None else at_epoch_s(args.start, hotline.timezone),
     )
     console = Console(stderr=True)
     columns = (TextColumn("calls ended"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -120,19 +143,40 @@ def _simulate(args: argparse.Namespace) -> int:
             progress.update(task, completed=done, total=total)
 
         summary = asyncio.run(run_simulation(options, on_progress, hotline=hotline))
-    table = Table(title=f"hotline {options.hotline}: {options.calls} simulated calls")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    for key, value in summary.as_dict().items():
-        # A group of figures (wait_prediction) gets a row per figure.
-        parts = value.items() if isinstance(value, dict) else [("", value)]
-        for part, shown in parts:
-            name = f"{key}.{part}" if part else key
-            table.add_row(name, "-" if shown is None else str(shown))
-    Console().print(table)
+    Console().print(_summary_table(options.hotline, options.calls, summary))
+    for warning in summary.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     if args.json is not None:
         args.json.write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
     return 0 if summary.lost == 0 else 1
+
+
+def _summary_table(hotline: str, calls: int, summary: RunSummary) -> Table:
+    """The figures, each with what it means (units, the service-level threshold)."""
+    from hotline.controller.summary import MEANINGS
+
+    title = f"hotline {hotline}: {calls} simulated calls from {summary.start}"
+    table = Table(title=title, caption="times in simulated seconds; '-': no such call")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("meaning")
+    for key, value in summary.as_dict().items():
+        if key == "warnings":
+            continue  # printed below the table
+        # A group of figures (wait_prediction) gets a row per figure.
+        parts = (
+            [(f"{key}.{part}", v) for part, v in value.items()]
+            if key == "wait_prediction"
+            else [(key, value)]
+        )
+        for name, shown in parts:
+            if isinstance(shown, dict):
+                shown = ", ".join(f"{k} {v}" for k, v in shown.items()) or "none"
+            meaning = MEANINGS.get(name, "")
+            if name == "service_level" and summary.service_level_s is not None:
+                meaning = meaning.replace("service_level_s", f"{summary.service_level_s:g} s")
+            table.add_row(name, "-" if shown is None else str(shown), meaning)
+    return table
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -31,6 +31,10 @@ SUMMARY_KEYS = {
     "overflowed",
     "overflows",
     "wait_prediction",
+    "service_level_s",
+    "operators",
+    "start",
+    "warnings",
 }
 
 
@@ -40,7 +44,9 @@ def test_simulate_writes_the_json_summary(
     monkeypatch.setenv("REDIS_URL", redis_url)
     out = tmp_path / "out.json"
     args = ["simulate", "--hotline", "400-100", "--calls", "6", "--rate", "30"]
-    args += ["--operators", "3", "--aht", "20", "--speed", "300", "--seed", "3"]
+    # A Monday at 10:00 (local time of the hotline): the day shift has five operators.
+    args += ["--operators", "7", "--aht", "20", "--speed", "300", "--seed", "3"]
+    args += ["--start", "2026-12-07T10:00"]
     args += ["--data-dir", str(tmp_path / "data"), "--json", str(out)]
 
     # In a thread of its own: main() calls asyncio.run(), which would otherwise replace (and
@@ -54,6 +60,23 @@ def test_simulate_writes_the_json_summary(
     assert summary["records"] == 6
     assert summary["lost"] == 0
     assert (tmp_path / "data" / "hotline.db").exists()
+    assert summary["start"] == "2026-12-07T10:00+05:00"
+    assert summary["service_level_s"] == 20
+    # Seven asked, five on the day shift: the run says so instead of running fewer silently.
+    assert summary["operators"] == 5
+    assert summary["warnings"] == [
+        "--operators 7: only 5 operator(s) of hotline 400-100 are on shift at "
+        "Mon 2026-12-07 10:00 (Asia/Almaty); the run used 5"
+    ]
+
+
+def test_a_bad_start_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["simulate", "--start", "monday 10am"])
+    assert exited.value.code == 2
+    assert "argument --start: 'monday 10am' is not an ISO date and time" in (
+        capsys.readouterr().err
+    )
 
 
 def test_simulate_with_an_unknown_hotline_fails_with_one_line(

@@ -7,7 +7,9 @@ import logging
 import random
 import re
 import urllib.request
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +21,11 @@ from hotline.controller.simulate import SimulationOptions, run_simulation
 from hotline.ivr.iin import validate_iin
 from hotline.records import Outcome
 from tests.lists.test_lists import all_stored_text
+
+ALMATY = ZoneInfo("Asia/Almaty")
+# These runs need operators on shift and open lines: they state their time, a Friday at
+# 10:00 in Almaty (inside every shipped hotline's hours), whatever the machine's clock says.
+AT_10 = datetime(2026, 11, 20, 10, 0, tzinfo=ALMATY).timestamp()
 
 
 def _scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -50,6 +57,7 @@ async def test_simulated_calls_end_in_records_and_metrics(redis_url: str, tmp_pa
         speed=200.0,
         data_dir=tmp_path,
         redis_url=redis_url,
+        start=AT_10,
     )
     summary = await run_simulation(options, before_stop=inspect)
 
@@ -124,6 +132,7 @@ async def test_every_shipped_hotline_runs_without_failures(
         speed=300.0,
         data_dir=tmp_path,
         redis_url=redis_url,
+        start=AT_10,
     )
     summary = await run_simulation(options)
     assert summary.lost == 0
@@ -131,6 +140,45 @@ async def test_every_shipped_hotline_runs_without_failures(
     assert summary.records == 10
     served = summary.answered + summary.abandoned + summary.self_served + summary.callbacks
     assert served == 10, summary
+
+
+@pytest.mark.parametrize(
+    ("local_time", "open_"),
+    [((3, 0), False), ((11, 0), True), ((22, 30), False)],
+    ids=["03:00", "11:00", "22:30"],
+)
+async def test_a_run_of_1414_follows_its_opening_hours(
+    local_time: tuple[int, int], open_: bool, redis_url: str, tmp_path: Path
+) -> None:
+    """1414 opens 09:00-21:00 Almaty: `--start` decides what the callers find."""
+    hour, minute = local_time
+    options = SimulationOptions(
+        hotline="1414",
+        calls=6,
+        rate_per_min=30.0,
+        operators=6,
+        aht_s=20.0,
+        patience_s=600.0,
+        seed=3,
+        speed=300.0,
+        data_dir=tmp_path,
+        redis_url=redis_url,
+        start=datetime(2026, 12, 7, hour, minute, tzinfo=ALMATY).timestamp(),
+    )
+    summary = await run_simulation(options)
+    assert summary.lost == 0, summary
+    assert summary.start == f"2026-12-07T{hour:02d}:{minute:02d}+05:00"
+    if open_:
+        assert summary.answered > 0, summary
+        assert summary.closed == 0, summary
+        assert summary.warnings == []
+    else:
+        # Closed: the callers hear the hours or ask to be called back; nobody on shift.
+        assert summary.answered == 0, summary
+        assert summary.closed + summary.callbacks == 6, summary
+        assert summary.operators == 0
+        assert len(summary.warnings) == 1
+        assert "only 0 operator(s) of hotline 1414 are on shift" in summary.warnings[0]
 
 
 async def test_no_iin_in_clear_in_any_log_line_or_table_after_a_simulated_run(
@@ -149,6 +197,7 @@ async def test_no_iin_in_clear_in_any_log_line_or_table_after_a_simulated_run(
         speed=300.0,
         data_dir=tmp_path,
         redis_url=redis_url,
+        start=AT_10,
     )
     summary = await run_simulation(options)
     assert summary.lost == 0, summary

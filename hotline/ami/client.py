@@ -136,7 +136,7 @@ class AmiClient:
         self._manager.connect()
         try:
             login = asyncio.shield(self._first_login)
-            ok = await self._clock.wait_for(login, self._connect_timeout_s)
+            ok = await self._clock.deadline(login, self._connect_timeout_s)
         except TimeoutError as exc:
             await self.close()
             raise AmiDisconnectedError(
@@ -274,7 +274,7 @@ class AmiClient:
         self._pending[action.action_id] = action
         limit = self._action_timeout_s if timeout_s is None else timeout_s
         try:
-            result = await self._clock.wait_for(manager.send_action(action), limit)
+            result = await self._clock.deadline(manager.send_action(action), limit)
         except TimeoutError as exc:
             raise AmiTimeoutError(f"{name}: no answer within {limit} s; it may have run") from exc
         finally:

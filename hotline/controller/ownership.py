@@ -53,7 +53,13 @@ class LeaseKeeper:
 
     @property
     def ttl_ms(self) -> int:
-        """The lease's expiry in real milliseconds (Redis' clock, not the injected one)."""
+        """The lease's expiry in real milliseconds (Redis' clock, not the injected one).
+
+        Simulated time, not a deadline: how long a dead controller's calls wait before
+        another takes them over is part of what a simulation shows, so it scales with the
+        speed (a floor made the other controller take over 100 simulated seconds late at
+        speed 50). At speed 300 a 15 s lease is 50 real ms: a loaded machine can let it
+        lapse between two renewals (logged as "had lapsed"); see issue 9's report."""
         return math.ceil(self._ttl_s * 1000 / self._clock.speed)
 
     async def renew(self) -> bool:

@@ -17,7 +17,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import get_args
@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DIALPLAN = REPO_ROOT / "config" / "asterisk" / "extensions.conf"
 FALLBACK_DIAL = "PJSIP/duty"
-# How long after the last call ended the controller may take to write the last records.
+# How long after the last call ended the controller may take to write the last records: a
+# deadline (at least the clock's real-time floor, however fast the run).
 _RECORD_GRACE_S = 30.0
 # The share of callers whose line is busy when called back.
 CALLER_BUSY_SHARE = 0.2
@@ -64,6 +65,9 @@ class SimulationOptions:
     data_dir: Path = Path("var")
     redis_url: str | None = None
     database_url: str | None = None
+    # Where the simulated clock starts, epoch seconds (None: now). The time of day decides
+    # the opening hours and the shift on duty, as it would on the real hotline.
+    start: float | None = None
 
 
 def pick_operators(hotline: HotlineConfig, at: float, count: int) -> list[str]:
@@ -85,13 +89,6 @@ def pick_operators(hotline: HotlineConfig, at: float, count: int) -> list[str]:
         if op.id not in chosen:
             chosen.append(op.id)
     return chosen
-
-
-def start_of_run(hotline: HotlineConfig) -> float:
-    """10:00 local time today: inside the opening hours of every shipped hotline."""
-    tz = ZoneInfo(hotline.timezone)
-    today = datetime.now(tz).replace(hour=10, minute=0, second=0, microsecond=0)
-    return today.timestamp()
 
 
 async def _clear_hotline_keys(url: str, hotline_id: str) -> int:
@@ -121,7 +118,8 @@ async def run_simulation(
     # whatever order the run's events happen in; the operators' and the PBX's draws are not.
     callers_rng = random.Random(options.seed)
     rng = random.Random(f"{options.seed}/operators")
-    clock = ScaledClock(options.speed, start=start_of_run(hotline))
+    clock = ScaledClock(options.speed, start=options.start)
+    started = datetime.fromtimestamp(clock.now(), ZoneInfo(hotline.timezone))
     options.data_dir.mkdir(parents=True, exist_ok=True)
     database_url = options.database_url or f"sqlite:///{options.data_dir / 'hotline.db'}"
 
@@ -138,6 +136,8 @@ async def run_simulation(
             log.warning("cleared %d keys of hotline %s in %s", cleared, hotline.id, redis_url)
 
     present = pick_operators(hotline, clock.now(), options.operators)
+    # In the summary (the CLI prints it under the figures), not only in a log line.
+    warnings = _operator_warnings(hotline, clock.now(), options.operators, len(present))
     # The prompts play as long as the rendered files do, as they would on Asterisk.
     sounds = WavSounds(REPO_ROOT / "prompts")
     pbx = SimPBX(clock, DIALPLAN, {"HOTLINE_FALLBACK_DIAL": FALLBACK_DIAL}, sounds, rng)
@@ -199,8 +199,10 @@ async def run_simulation(
             pbx, hotline, options, factory, callers_rng, clock, on_progress, phone
         )
         await asyncio.gather(*(c.ended for c in calls))
-        await clock.wait_for(controller.tracker.wait_idle(), _RECORD_GRACE_S)
-        await _callbacks_settled(controller, hotline, clock)
+        await clock.deadline(controller.tracker.wait_idle(), _RECORD_GRACE_S)
+        if present:
+            await _callbacks_settled(controller, hotline, clock)
+        # else nobody can place a call-back: those requested wait for the next shift
         stored = await asyncio.to_thread(controller.store.fetch_all)
         ours = [r for r in stored if r.call_id in controller.call_ids]
         tried = await asyncio.to_thread(controller.store.fetch_attempts)
@@ -216,7 +218,13 @@ async def run_simulation(
                 )
             )
         }
-        return summarise(len(calls), ours, hotline.service_level_s, attempts, overflows)
+        summary = summarise(len(calls), ours, hotline.service_level_s, attempts, overflows)
+        return replace(
+            summary,
+            operators=len(present),
+            start=started.isoformat(timespec="minutes"),
+            warnings=warnings,
+        )
     finally:
         if controller is not None:
             await controller.stop()
@@ -224,6 +232,17 @@ async def run_simulation(
         if private is not None:
             private.stop()
             shutil.rmtree(redis_dir, ignore_errors=True)
+
+
+def _operator_warnings(hotline: HotlineConfig, at: float, asked: int, present: int) -> list[str]:
+    """What the summary must say about the operators: fewer on shift than --operators."""
+    if present >= asked:
+        return []
+    local = datetime.fromtimestamp(at, ZoneInfo(hotline.timezone))
+    return [
+        f"--operators {asked}: only {present} operator(s) of hotline {hotline.id} are on "
+        f"shift at {local:%a %Y-%m-%d %H:%M} ({hotline.timezone}); the run used {present}"
+    ]
 
 
 async def _callbacks_settled(
@@ -240,7 +259,7 @@ async def _callbacks_settled(
             await clock.sleep(1.0)
 
     try:
-        await clock.wait_for(settled(), limit_s)
+        await clock.deadline(settled(), limit_s)
     except TimeoutError:
         log.warning("call-backs still pending at the end of the run")
 

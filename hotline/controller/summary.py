@@ -55,6 +55,12 @@ class RunSummary:
     callback_failed: int = 0
     overflowed: int = 0
     overflows: dict[str, int] = field(default_factory=dict)
+    service_level_s: float | None = None
+    # Of the run, not of the records: the operators who logged in, the local start of the
+    # simulated clock (ISO 8601), and what the run could not do as asked.
+    operators: int | None = None
+    start: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,4 +121,35 @@ def summarise(
         callback_failed=len({a.call_id for a in tried if a.entry_state == "callback_failed"}),
         overflowed=len(by_outcome[Outcome.OVERFLOWED]),
         overflows=dict(overflows or {}),
+        service_level_s=service_level_s,
     )
+
+
+# What each figure of `RunSummary` means, with its unit: shown beside it by `hotline
+# simulate` (the first thing a new user reads).
+MEANINGS: dict[str, str] = {
+    "offered": "calls placed by the simulated callers",
+    "answered": "calls an operator talked to",
+    "abandoned": "callers who hung up while waiting in a queue",
+    "self_served": "calls the menu answered itself (a look-up that answered)",
+    "callbacks": "callers who asked to be called back",
+    "failed": "calls a controller error sent to the fallback group",
+    "closed": "calls outside the opening hours (heard the hours, never queued)",
+    "lost": "calls without a record (must be 0)",
+    "records": "call records read back from SQL",
+    "service_level": "share of queued calls answered within service_level_s (0-1)",
+    "asa_s": "average wait of the answered calls, simulated seconds",
+    "aht_s": "average talk time of the answered calls, simulated seconds",
+    "max_wait_s": "longest wait in a queue, simulated seconds",
+    "wait_prediction.calls": "answered calls that were told an expected wait",
+    "wait_prediction.mean_absolute_error_s": "mean |told - waited|, seconds",
+    "wait_prediction.mean_error_s": "mean told - waited, seconds (> 0: told too much)",
+    "called_back": "call-back requests whose caller was reached",
+    "callback_failed": "call-back requests given up after the last attempt",
+    "overflowed": "calls an overflow rule took out of the queue with a message",
+    "overflows": "overflow rules applied, by action",
+    "service_level_s": "the hotline's service-level threshold, seconds",
+    "operators": "operators logged in for the run",
+    "start": "local time the simulated clock started at",
+    "warnings": "what the run could not do as asked",
+}

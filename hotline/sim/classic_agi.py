@@ -33,6 +33,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -45,15 +46,25 @@ log = logging.getLogger("hotline.sim.agi")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_AGI_DIR = REPO_ROOT / "agi_scripts"
+TIME_OFFSET_ENV = "HOTLINE_TIME_OFFSET_S"  # read by agi_scripts/hotline_ivr.py
 REAP_AFTER_S = 5.0  # real seconds a child may outlive its channel before it is killed
 _FALSE = frozenset({"no", "false", "n", "f", "0", "off"})  # ast_false()
 
 
-def child_environment(extra: Mapping[str, str], agi_dir: Path) -> dict[str, str]:
+def child_environment(
+    extra: Mapping[str, str], agi_dir: Path, clock_now: float | None = None
+) -> dict[str, str]:
     """The child's environment: ours, `extra`, the AST_AGI_DIR Asterisk sets, and the
-    directory of our Python first on PATH so that `#!/usr/bin/env python3` finds it."""
+    directory of our Python first on PATH so that `#!/usr/bin/env python3` finds it.
+
+    `clock_now`: the simulated time now. The script reads the machine's clock, which a
+    simulated PBX does not share, so it gets HOTLINE_TIME_OFFSET_S (seconds to add to the
+    machine's clock) to see the simulated time of day: a simulation and testing aid, never
+    set on a real Asterisk host."""
     env = dict(os.environ)
     env.update(extra)
+    if clock_now is not None:
+        env[TIME_OFFSET_ENV] = f"{clock_now - time.time():.6f}"
     env["AST_AGI_DIR"] = str(agi_dir)
     python_dir = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([python_dir, env.get("PATH", os.defpath)])
@@ -142,7 +153,7 @@ async def run_classic_agi(
             *args,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            env=child_environment(agi_env, agi_dir),
+            env=child_environment(agi_env, agi_dir, host.clock.now()),
         )
     except OSError as error:
         # The forked child's exec failed: it writes `failure` and exits 1 (res_agi).

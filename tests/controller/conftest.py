@@ -3,8 +3,9 @@
 `make_rig(...)` builds one `Rig`: a SimPBX running the shipped extensions.conf, the
 simulator's AMI server, and a real `Controller` (FastAGI, AMI client, dispatcher, shift
 keeper, records in SQLite under tmp_path, Redis from the session's private server), all on
-one fast `ScaledClock` that starts at 10:00 Almaty time (the 400-100 day shift, op01-op05)
-unless the test gives another `start`.
+one fast `ScaledClock` that starts at 10:00 local time on Friday 2026-11-20 (the 400-100 day
+shift, op01-op05; inside every shipped hotline's opening hours) unless the test gives another
+`start`: a fixed date, so no test depends on the machine's clock or calendar.
 Everything is closed after the test, in the order that lets nothing react to a half-closed
 neighbour: controller, AMI server, PBX.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -26,7 +26,6 @@ import pytest
 from hotline.clock import ScaledClock
 from hotline.config import HotlineConfig, find_hotline, load_hotline
 from hotline.controller.app import AmiSettings, Controller, ControllerSettings
-from hotline.controller.simulate import start_of_run
 from hotline.queue import Acd
 from hotline.records import CallRecord
 from hotline.sim import AmiServer, FixedSounds, Headers, SimCall, SimCaller, SimOperator, SimPBX
@@ -97,7 +96,7 @@ class PbxEvents:
                 self._changed.clear()
                 await self._changed.wait()
 
-        return await clock.wait_for(scan(), within_s)
+        return await clock.deadline(scan(), within_s)
 
 
 @dataclass
@@ -125,7 +124,7 @@ class Rig:
 
     async def within(self, awaitable: Awaitable[T], seconds: float = CALL_DEADLINE_S) -> T:
         """`awaitable`, failing the test if it takes more than `seconds` of clock time."""
-        return await self.clock.wait_for(awaitable, seconds)
+        return await self.clock.deadline(awaitable, seconds)
 
     async def settle(self) -> list[CallRecord]:
         """Once the controller has no call left: every stored record."""
@@ -186,6 +185,11 @@ class Rig:
         await self.ami_server.start("127.0.0.1", self.ami_port)
 
 
+def rig_start(config: HotlineConfig) -> float:
+    """10:00 local time on Friday 2026-11-20 in the hotline's time zone (see AT_10)."""
+    return AT_10.replace(tzinfo=ZoneInfo(config.timezone)).timestamp()
+
+
 class RigFactory(Protocol):
     async def __call__(
         self,
@@ -223,13 +227,13 @@ async def make_rig(redis_url: str, tmp_path: Path) -> AsyncIterator[RigFactory]:
         """`present`: the operators who log in (their shift permitting). `operators`: the
         softphones by operator id (default: each present operator answers after 1 s and
         talks 10 s). `duty`: the fallback group's phone (default: answers, talks 5 s).
-        `start`: the clock's start, epoch seconds (default: 10:00 local time today).
+        `start`: the clock's start, epoch seconds (default: `rig_start`).
         `iin_key`: the controller's IIN key (None: IIN look-ups answer "error").
         `classic`: the menu runs in the classic AGI script agi_scripts/hotline_ivr.py
         (HOTLINE_IVR=hotline-ivr-classic), given the rig's Redis, database and key;
         `agi_dir`: where the simulator looks for it (default: the repo's agi_scripts/)."""
         config = hotline or hotline_400_100()
-        clock = ScaledClock(speed, start=start_of_run(config) if start is None else start)
+        clock = ScaledClock(speed, start=rig_start(config) if start is None else start)
         database_url = f"sqlite:///{tmp_path / 'hotline.db'}"
         pbx_globals = {"HOTLINE_FALLBACK_DIAL": DUTY_DIAL}
         agi_env: dict[str, str] = {}
@@ -238,9 +242,7 @@ async def make_rig(redis_url: str, tmp_path: Path) -> AsyncIterator[RigFactory]:
             agi_env = {
                 "HOTLINE_REDIS_URL": redis_url,
                 "HOTLINE_DATABASE_URL": database_url,
-                # The script's clock is the machine's: shift it to the simulated time of day.
-                "HOTLINE_TIME_OFFSET_S": str(clock.now() - time.time()),
-            }
+            }  # the simulator gives the script its clock's time of day (HOTLINE_TIME_OFFSET_S)
             if iin_key is not None:
                 agi_env["HOTLINE_IIN_KEY"] = iin_key.hex()
         pbx = SimPBX(

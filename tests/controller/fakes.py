@@ -35,3 +35,6 @@ class FakeClock:
 
     async def wait_for(self, awaitable: Awaitable[T], timeout_s: float) -> T:
         return await asyncio.wait_for(awaitable, min(timeout_s, 1.0))
+
+    async def deadline(self, awaitable: Awaitable[T], timeout_s: float) -> T:
+        return await asyncio.wait_for(awaitable, min(timeout_s, 1.0))

@@ -142,16 +142,20 @@ def path_of(record: CallRecord) -> list[str]:
 
 
 async def walk_every_branch(
-    make_rig: RigFactory, hotline_id: str, **options: object
+    make_rig: RigFactory,
+    hotline_id: str,
+    languages: tuple[str, ...] = LANGUAGES,
+    **options: object,
 ) -> dict[str, set[str]]:
-    """Replay every planned walk of the hotline in every mode and language; the branches the
-    records took, by language. Checks each record against its walk's planned path."""
+    """Replay every planned walk of the hotline in every mode and each of `languages`; the
+    branches the records took, by language. Checks each record against its walk's planned
+    path."""
     config = shipped(hotline_id)
-    taken: dict[str, set[str]] = {language: set() for language in LANGUAGES}
+    taken: dict[str, set[str]] = {language: set() for language in languages}
     for mode in modes(config):
         for with_key in (True, False) if _has_iin_lookup(config) and mode.open_now else (True,):
             rig = await walk_rig(make_rig, config, mode, with_key=with_key, **options)
-            for language in LANGUAGES:
+            for language in languages:
                 walks = plan_walks(
                     config,
                     entries(with_key),

@@ -40,8 +40,9 @@ async def agi_server() -> AsyncIterator[ScriptedAgiServer]:
 
 
 @pytest.fixture
-async def make_pbx() -> AsyncIterator[PbxFactory]:
-    """Build SimPBX instances on a fast clock; all of them are closed after the test."""
+async def make_pbx(clock_start: float) -> AsyncIterator[PbxFactory]:
+    """Build SimPBX instances on a fast clock started at the suite's `clock_start`; all of
+    them are closed after the test."""
     made: list[SimPBX] = []
 
     def factory(
@@ -51,7 +52,7 @@ async def make_pbx() -> AsyncIterator[PbxFactory]:
         **globals_: str,
     ) -> SimPBX:
         pbx = SimPBX(
-            ScaledClock(speed=speed),
+            ScaledClock(speed=speed, start=clock_start),
             EXTENSIONS_CONF,
             {"HOTLINE_AGI": agi_url, **globals_},
             sounds or FixedSounds(duration_s=1.0),

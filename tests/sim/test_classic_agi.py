@@ -8,8 +8,10 @@ import json
 import os
 import random
 import textwrap
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sim_helpers import REPO_ROOT, EventLog
@@ -81,13 +83,20 @@ def logged(entries: list[list[Any]], kind: str) -> list[list[Any]]:
     return [entry for entry in entries if entry[0] == kind]
 
 
+# The suite's clock start (tests/conftest.py `clock_start`), set by the `rigs` fixture: the
+# scripts here do not depend on the hour, the real menu script's test states its own.
+CLOCK_START: list[float] = []
+
+
 class Rig:
-    def __init__(self, tmp_path: Path, dialplan: str, speed: float = 50.0) -> None:
+    def __init__(
+        self, tmp_path: Path, dialplan: str, speed: float = 50.0, start: float | None = None
+    ) -> None:
         self.log = tmp_path / "agi.log"
         conf = tmp_path / "extensions.conf"
         conf.write_text(textwrap.dedent(dialplan))
         self.pbx = SimPBX(
-            ScaledClock(speed=speed),
+            ScaledClock(speed=speed, start=CLOCK_START[0] if start is None else start),
             conf,
             {},
             FixedSounds(duration_s=1.0),
@@ -103,7 +112,8 @@ class Rig:
 
 
 @pytest.fixture
-async def rigs() -> Any:
+async def rigs(clock_start: float) -> Any:
+    CLOCK_START[:] = [clock_start]
     made: list[Rig] = []
     yield made
     for rig in made:
@@ -436,9 +446,24 @@ async def test_h_runs_after_the_dialplan_hangs_up_itself(tmp_path: Path, rigs: l
 # --- the real menu script --------------------------------------------------------------------
 
 
+ALMATY = ZoneInfo("Asia/Almaty")
+
+
+@pytest.mark.parametrize(
+    ("local_time", "result"),
+    [
+        # 1414 opens 09:00-21:00: a caller at 11:00 waits for an operator
+        (datetime(2026, 11, 20, 11, 0, tzinfo=ALMATY), "enqueue"),
+        # at 22:30 the closed-hours menu offers a call-back (the caller's "1")
+        (datetime(2026, 11, 20, 22, 30, tzinfo=ALMATY), "callback"),
+    ],
+    ids=["open-11:00", "closed-22:30"],
+)
 async def test_hotline_ivr_script_asks_for_the_language_first(
-    tmp_path: Path, rigs: list[Rig]
+    tmp_path: Path, rigs: list[Rig], local_time: datetime, result: str
 ) -> None:
+    """The script runs in its own process on the machine's clock: the simulator hands it
+    the simulated time of day (HOTLINE_TIME_OFFSET_S), whatever the machine's clock says."""
     rig = Rig(
         tmp_path,
         """\
@@ -448,6 +473,7 @@ async def test_hotline_ivr_script_asks_for_the_language_first(
          same => n,NoOp(result ${HOTLINE_IVR_RESULT})
         """,
         speed=20.0,
+        start=local_time.timestamp(),
     )
     rig.pbx.agi_dir = REPO_ROOT / "agi_scripts"
     # nothing listens on port 1: the mode read fails fast and the menu is the normal one
@@ -461,5 +487,5 @@ async def test_hotline_ivr_script_asks_for_the_language_first(
     assert commands[0] == "GET DATA hotline/kk/choose-language-kk-ru-en 5000 1"
     # the caller's "2" chose Russian, whatever the machine does next
     assert rig.var("HOTLINE_LANG") == ["ru"]
-    assert rig.var("HOTLINE_IVR_RESULT")[0] in ("enqueue", "closed")
+    assert rig.var("HOTLINE_IVR_RESULT") == [result]
     assert rig.var("AGISTATUS") == ["SUCCESS"]

@@ -106,7 +106,9 @@ async def test_timeouts_of_agi_02_and_get_data_timeout_starts_after_the_prompt(
     reference_dir: Path, agi_server: ScriptedAgiServer, make_pbx: PbxFactory
 ) -> None:
     pairs = _exchanges(_reference(reference_dir, "02-timeouts.txt"))
-    pbx = make_pbx(agi_server.url)
+    # The upper bounds below leave 2 simulated seconds for the round trips: 20 real ms at
+    # the suite's speed 100, less than a loaded machine's hiccups; 200 ms at speed 10.
+    pbx = make_pbx(agi_server.url, speed=10.0)
     elapsed: list[float] = []
     finished = asyncio.Event()
 
@@ -240,7 +242,9 @@ async def test_escape_digit_max_digits_and_full_close_of_agi_04(
     answer, stream, get_data, say = _exchanges(
         _reference(reference_dir, "04-escape-digit-maxdigits-hard-close.txt")
     )
-    pbx = make_pbx(agi_server.url, FixedSounds(duration_s=5.0))
+    # The "9" must land inside the 5 s file: at the suite's speed 100 that is 50 real ms,
+    # which a loaded machine's scheduling outlasts; at speed 10 the file lasts half a second.
+    pbx = make_pbx(agi_server.url, FixedSounds(duration_s=5.0), speed=10.0)
     events = EventLog()
     pbx.subscribe(events)
     finished = asyncio.Event()

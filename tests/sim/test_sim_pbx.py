@@ -275,11 +275,13 @@ async def test_originate_reasons(agi_server: ScriptedAgiServer, make_pbx: PbxFac
 
 
 async def test_unknown_application_is_logged_and_falling_off_the_end_hangs_up(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, clock_start: float
 ) -> None:
     conf = tmp_path / "extensions.conf"
     conf.write_text("[hotline-in]\nexten => 1,1,Frobnicate(x)\n same => n,Set(DONE=yes)\n")
-    pbx = SimPBX(ScaledClock(speed=200), conf, {}, FixedSounds(), random.Random(1))
+    pbx = SimPBX(
+        ScaledClock(speed=200, start=clock_start), conf, {}, FixedSounds(), random.Random(1)
+    )
     events = EventLog()
     pbx.subscribe(events)
     try:
@@ -326,10 +328,12 @@ async def test_caller_hangs_up_while_talking_to_the_operator(
     assert result.reason == 4
 
 
-async def test_dtmf_timing_is_that_of_senddtmf(agi_server: ScriptedAgiServer) -> None:
+async def test_dtmf_timing_is_that_of_senddtmf(
+    agi_server: ScriptedAgiServer, clock_start: float
+) -> None:
     # Slow enough that a loaded machine's scheduling jitter (a few real ms) stays well inside
     # the tolerances below, which are in simulated seconds.
-    clock = ScaledClock(speed=4)
+    clock = ScaledClock(speed=4, start=clock_start)
 
     pbx = SimPBX(
         clock, EXTENSIONS_CONF, {"HOTLINE_AGI": agi_server.url}, FixedSounds(1.0), random.Random(3)
