@@ -34,6 +34,7 @@ from hotline.controller.callers import CallerFactory, DemoData, seed_demo_data
 from hotline.controller.summary import RunSummary, summarise
 from hotline.ivr.iin import KEY_ENV, KEY_FILE_ENV, IinHasher, load_iin_key
 from hotline.queue import AcdKeys
+from hotline.redact import url_without_password
 from hotline.redis_server import RedisProcess
 from hotline.shifts import is_open, on_shift
 from hotline.sim import SimCall, SimOperator, SimPBX, WavSounds
@@ -133,7 +134,12 @@ async def run_simulation(
     else:
         cleared = await _clear_hotline_keys(redis_url, hotline.id)
         if cleared:
-            log.warning("cleared %d keys of hotline %s in %s", cleared, hotline.id, redis_url)
+            log.warning(
+                "cleared %d keys of hotline %s in %s",
+                cleared,
+                hotline.id,
+                url_without_password(redis_url),
+            )
 
     present = pick_operators(hotline, clock.now(), options.operators)
     # In the summary (the CLI prints it under the figures), not only in a log line.
