@@ -59,7 +59,8 @@ class LeaseKeeper:
         another takes them over is part of what a simulation shows, so it scales with the
         speed (a floor made the other controller take over 100 simulated seconds late at
         speed 50). At speed 300 a 15 s lease is 50 real ms: a loaded machine can let it
-        lapse between two renewals (logged as "had lapsed"); see issue 9's report."""
+        lapse between two renewals (logged as "had lapsed"), so `hotline simulate`, which runs
+        one controller, gives its lease `SIM_LEASE_REAL_S` real seconds at least."""
         return math.ceil(self._ttl_s * 1000 / self._clock.speed)
 
     async def renew(self) -> bool:

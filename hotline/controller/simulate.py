@@ -31,6 +31,7 @@ from hotline.config.callbacks import NUMBER_RE
 from hotline.config.overflow import OverflowAction
 from hotline.controller.app import AmiSettings, Controller, ControllerSettings
 from hotline.controller.callers import CallerFactory, DemoData, seed_demo_data
+from hotline.controller.ownership import LEASE_TTL_S
 from hotline.controller.summary import RunSummary, summarise
 from hotline.ivr.iin import KEY_ENV, KEY_FILE_ENV, IinHasher, load_iin_key
 from hotline.queue import AcdKeys
@@ -42,6 +43,9 @@ from hotline.sim.ami_server import AmiServer
 from hotline.sim.ami_users import shipped_user
 
 log = logging.getLogger(__name__)
+
+#: Real seconds the only controller of a simulated run keeps its lease without renewing it.
+SIM_LEASE_REAL_S = 10.0
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DIALPLAN = REPO_ROOT / "config" / "asterisk" / "extensions.conf"
@@ -173,6 +177,7 @@ async def run_simulation(
     controller: Controller | None = None
     try:
         ami_port = await ami_server.start("127.0.0.1", 0)
+        lease_ttl_s = max(LEASE_TTL_S, SIM_LEASE_REAL_S * clock.speed)
         settings = ControllerSettings(
             redis_url=redis_url,
             database_url=database_url,
@@ -181,6 +186,11 @@ async def run_simulation(
             agi_port=0,
             metrics_port=0,
             iin_key=iin_key,
+            # One controller in the run: its lease need only outlast a loaded machine's
+            # scheduling: 15 simulated seconds are 50 real ms at speed 300, and a loaded
+            # machine let such a lease lapse between two renewals.
+            lease_ttl_s=lease_ttl_s,
+            lease_renew_s=lease_ttl_s / 3,
         )
         present_by_hotline = {hotline.id: set(present)}
         controller = Controller(settings, {hotline.id: hotline}, clock, present_by_hotline)

@@ -142,9 +142,17 @@ async def test_the_second_caller_hears_place_and_range_then_again_at_the_hold_vi
     assert [s.operator for s in summaries] == ["PJSIP/op400-01", "PJSIP/op400-01"]
     second_record, third_record = records[second.uniqueid], records[third.uniqueid]
     assert (second_record.outcome, third_record.outcome) == (Outcome.ANSWERED,) * 2
-    # The first prediction said (the midpoint), made within moments of the enqueue.
-    assert second_record.predicted_wait_s == pytest.approx(90.0, abs=2.0)
-    assert third_record.predicted_wait_s == pytest.approx(180.0, abs=2.0)
+    # The first prediction said (the midpoint: 90 s, 180 s), counted from the enqueue: it
+    # was made at entry, so before the first HOLD_S of music ended. (How soon after the
+    # enqueue is scheduling latency, times the clock's speed: not asserted.)
+    second_predicted, third_predicted = (
+        second_record.predicted_wait_s,
+        third_record.predicted_wait_s,
+    )
+    assert second_predicted is not None
+    assert third_predicted is not None
+    assert 90.0 <= second_predicted < 90.0 + HOLD_S
+    assert 180.0 <= third_predicted < 180.0 + HOLD_S
     # Answered at once: never told a wait.
     assert records[first.uniqueid].predicted_wait_s is None
     # Both waited out at least the rest of the first call's talk (which of them op01 took
