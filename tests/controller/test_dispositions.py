@@ -28,6 +28,16 @@ async def stored(rig: Rig, count: int) -> list[dict[str, Any]]:
     raise AssertionError(f"fewer than {count} dispositions stored")
 
 
+async def drained(rig: Rig) -> bool:
+    """Whether Redis has let go of every disposition, waiting as `stored` does: the mover
+    removes each from Redis just after SQL has it, so the rows can be seen first."""
+    for _ in range(120):
+        if await rig.acd.dispositions() == ([], []):
+            return True
+        await rig.clock.sleep(1.0)
+    return False
+
+
 async def test_a_required_disposition_ends_the_wrap_up_and_reaches_sql(
     make_rig: RigFactory,
 ) -> None:
@@ -68,5 +78,6 @@ async def test_a_required_disposition_ends_the_wrap_up_and_reaches_sql(
     assert rows[first_record.call_id]["operator_id"] == "op01"
     assert rows[second_record.call_id]["missing"] is True
     assert rows[second_record.call_id]["disposition"] == ""
-    # Moved, not copied: nothing is left to store.
-    assert await rig.acd.dispositions() == ([], [])
+    # Moved, not copied: nothing is left to store, and each is stored once.
+    assert await drained(rig)
+    assert len(await asyncio.to_thread(rig.controller.store.fetch_dispositions)) == 2
