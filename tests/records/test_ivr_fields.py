@@ -150,6 +150,14 @@ async def test_the_tracker_records_the_node_and_the_path() -> None:
     assert (records[1].ivr_node, records[1].ivr_path) == (None, "")
 
 
+def insert_call_row(engine: sa.Engine, row: dict[str, object]) -> None:
+    """One call_records row, as raw SQL: a row written before a migration, by its columns."""
+    columns = ", ".join(row)
+    params = ", ".join(f":{name}" for name in row)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"INSERT INTO call_records ({columns}) VALUES ({params})"), row)
+
+
 def alembic_to(engine: sa.Engine, revision: str, *, down: bool = False) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -174,12 +182,7 @@ def test_upgrading_a_0002_database_keeps_its_rows_and_downgrading_works(db_url: 
     }
     try:
         alembic_to(engine, "0002")
-        with engine.begin() as conn:
-            columns = ", ".join(old_row)
-            params = ", ".join(f":{name}" for name in old_row)
-            conn.execute(
-                sa.text(f"INSERT INTO call_records ({columns}) VALUES ({params})"), old_row
-            )
+        insert_call_row(engine, old_row)
 
         upgrade_to_head(engine)
 

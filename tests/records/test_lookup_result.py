@@ -18,7 +18,7 @@ from hotline.records.spool import Spool
 from hotline.records.store import upgrade_to_head
 from tests.controller.fakes import FakeClock
 
-from .test_ivr_fields import alembic_to
+from .test_ivr_fields import alembic_to, insert_call_row
 from .test_store import make_record
 
 
@@ -72,12 +72,7 @@ def test_upgrading_a_0006_database_keeps_its_rows_and_downgrading_works(db_url: 
     }
     try:
         alembic_to(engine, "0006")
-        with engine.begin() as conn:
-            columns = ", ".join(old_row)
-            params = ", ".join(f":{name}" for name in old_row)
-            conn.execute(
-                sa.text(f"INSERT INTO call_records ({columns}) VALUES ({params})"), old_row
-            )
+        insert_call_row(engine, old_row)
         upgrade_to_head(engine)
         with engine.connect() as conn:
             row = conn.execute(sa.text("SELECT call_id, lookup_result FROM call_records")).one()
